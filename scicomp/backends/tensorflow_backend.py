@@ -1,0 +1,167 @@
+"""TensorFlow backend: tf.Tensor in and out, on '/GPU:0' or '/CPU:0'.
+
+FFT from tf.signal, linear algebra from tf.linalg, random numbers from
+tf.random.Generator, all in the configured precision (float64 works, not only
+TensorFlow's float32 default). Every function is a TF op, so it runs in graph
+mode and under GradientTape.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import os
+from typing import Any
+
+import numpy as np
+
+from ..config import SciCompConfig
+from ..errors import BackendUnavailableError
+from .base import Backend, BackendStatus, RandomGenerator, normalize_size, seed_sequence
+
+logger = logging.getLogger("scicomp.backends.tensorflow")
+_EXTRA = "tensorflow"
+_configured = False
+
+
+def load_tensorflow(config: SciCompConfig | None = None) -> Any:
+    """Import TensorFlow once, applying num_threads and GPU memory growth before it starts."""
+    global _configured
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ banner out of users' logs
+    import tensorflow as tf
+
+    if config is not None and not _configured:
+        _configured = True
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(config.num_threads)
+            for gpu in tf.config.list_physical_devices("GPU"):
+                tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError as exc:  # TF was initialised before scicomp touched it
+            logger.info("TensorFlow already initialised; num_threads/memory growth not applied (%s)", exc)
+    return tf
+
+
+class TensorFlowRandom(RandomGenerator):
+    """tf.random.Generator (Philox) seeded from the SeedSequence."""
+
+    def __init__(self, backend: TensorFlowBackend, seed_sequence: np.random.SeedSequence):
+        super().__init__(backend, seed_sequence)
+        tf = backend.tf
+        seed = int(seed_sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        with tf.device(backend.device):
+            self._rng = tf.random.Generator.from_seed(seed)
+        self._tf = tf
+        self._dtype = backend.float_dtype
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._rng.normal(normalize_size(size), mean=loc, stddev=scale, dtype=self._dtype)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._rng.uniform(normalize_size(size), minval=low, maxval=high, dtype=self._dtype)
+
+    def integers(self, low, high=None, size=None):
+        if high is None:
+            low, high = 0, low
+        return self._rng.uniform(normalize_size(size), minval=low, maxval=high, dtype=self._tf.int64)
+
+    def poisson(self, lam=1.0, size=None):
+        seed = self._rng.make_seeds(1)[:, 0]
+        return self._tf.random.stateless_poisson(normalize_size(size), seed, lam, dtype=self._dtype)
+
+
+class TensorFlowBackend(Backend):
+    """tf.Tensor on '/GPU:0' (use_gpu and a GPU) or '/CPU:0'."""
+
+    name = "tensorflow"
+    extra = _EXTRA
+    package = "tensorflow"
+
+    def __init__(self, config: SciCompConfig):
+        super().__init__(config)
+        if importlib.util.find_spec("tensorflow") is None:
+            raise BackendUnavailableError(f'tensorflow backend: tensorflow is not installed (pip install "scicomp[{_EXTRA}]")')
+        try:
+            tf = self.tf = load_tensorflow(config)
+        except Exception as exc:
+            raise BackendUnavailableError(f"tensorflow backend: tensorflow fails to import: {exc}") from exc
+        gpus = tf.config.list_physical_devices("GPU")
+        self.is_gpu = bool(config.use_gpu and gpus)
+        self.device = "/GPU:0" if self.is_gpu else "/CPU:0"
+        self.float_dtype = tf.float32 if config.float_precision == "float32" else tf.float64
+        self.complex_dtype = tf.complex64 if config.float_precision == "float32" else tf.complex128
+        from ._tf_namespace import TensorFlowNamespace
+        from ._tf_spectral import TensorFlowFFT, tensorflow_linalg
+
+        self.xp = TensorFlowNamespace(tf, self.float_dtype, self.complex_dtype)
+        self.fft = TensorFlowFFT(tf, self.float_dtype, self.complex_dtype)
+        self.linalg = tensorflow_linalg(tf)
+        from ..kernels import kernels_for
+
+        self.kernels = kernels_for(self.name)
+
+    @classmethod
+    def probe(cls) -> BackendStatus:
+        if importlib.util.find_spec("tensorflow") is None:
+            return BackendStatus(
+                cls.name, False, f'tensorflow is not installed (pip install "scicomp[{_EXTRA}]")', None, None, _EXTRA
+            )
+        version = _version()
+        try:
+            tf = load_tensorflow()
+            gpus = tf.config.list_physical_devices("GPU")
+        except Exception as exc:
+            return BackendStatus(cls.name, False, f"tensorflow fails to import: {exc}", version, None, _EXTRA)
+        device = "/GPU:0 (and /CPU:0)" if gpus else "/CPU:0"
+        return BackendStatus(cls.name, True, "", version, device, _EXTRA, gpu=bool(gpus))
+
+    def scope(self):
+        return self.tf.device(self.device)
+
+    def asarray(self, x, dtype=None):
+        tf = self.tf
+        if dtype is None:
+            dtype = self.result_dtype(x)
+        with tf.device(self.device):
+            if isinstance(x, (tf.Tensor, tf.Variable)):
+                return x if x.dtype == dtype else tf.cast(x, dtype)
+            if hasattr(x, "__cuda_array_interface__"):
+                x = self.from_dlpack(x)  # a CuPy array: stays on the GPU
+                return x if x.dtype == dtype else tf.cast(x, dtype)
+            return tf.convert_to_tensor(np.asarray(x, dtype=tf.as_dtype(dtype).as_numpy_dtype))
+
+    def to_numpy(self, x):
+        return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+
+    def owns(self, x):
+        return isinstance(x, (self.tf.Tensor, self.tf.Variable))
+
+    def from_dlpack(self, x):
+        tf = self.tf
+        if isinstance(x, (tf.Tensor, tf.Variable)):
+            return x
+        if hasattr(x, "toDlpack"):  # CuPy: device memory handed over, no host trip
+            return tf.experimental.dlpack.from_dlpack(x.toDlpack())
+        x = np.asarray(x)
+        if x.flags.c_contiguous and x.ctypes.data % 64 == 0 and x.dtype != np.bool_:
+            try:
+                return tf.experimental.dlpack.from_dlpack(x.__dlpack__())  # zero-copy on the CPU
+            except Exception:  # TF refuses some dtypes/layouts: fall back to a copy
+                pass
+        return tf.convert_to_tensor(x)
+
+    def synchronize(self):
+        if self.is_gpu:
+            self.tf.test.experimental.sync_devices()
+
+    def random(self, seed=None):
+        return TensorFlowRandom(self, seed_sequence(seed, self.config.default_random_seed))
+
+
+def _version() -> str | None:
+    for dist in ("tensorflow", "tensorflow-cpu", "tf-nightly"):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
