@@ -10,16 +10,27 @@ never asks which backend it is on.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import pkgutil
 from types import SimpleNamespace
 
-FAMILIES = ("paths",)
+
+@functools.cache
+def families() -> tuple[str, ...]:
+    """Every kernel family module in this package (those not starting with '_')."""
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 
 def kernels_for(backend_name: str) -> SimpleNamespace:
-    """The kernels of every family for ``backend_name``, generic ones as fallback."""
+    """The kernels of every family for ``backend_name``.
+
+    Each family module has ``implementations(backend_name) -> dict`` mapping
+    kernel names to callables; importing a family must not import numba,
+    cupy or tensorflow (they load inside the implementations).
+    """
     kernels: dict[str, object] = {}
-    for family in FAMILIES:
+    for family in families():
         module = importlib.import_module(f"{__name__}.{family}")
         kernels.update(module.implementations(backend_name))
     return SimpleNamespace(**kernels)
