@@ -77,14 +77,14 @@ def as_array(
         if len(shape) not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name}: expected a {want} array, got shape {shape}")
+    if any(s == 0 for s in shape if s is not None):
+        raise ValueError(f"{name}: is empty (shape {shape})")
     if len(shape) < min_ndim:
         raise ValueError(f"{name}: expected at least {min_ndim} dimension(s), got shape {shape}")
     if min_size and shape and shape[-1] is not None and shape[-1] < min_size:
         raise ValueError(f"{name}: needs at least {min_size} sample(s) along the last axis, got shape {shape}")
     if min_size and not shape and min_ndim > 0:
         raise ValueError(f"{name}: expected an array, got a scalar")
-    if any(s == 0 for s in shape if s is not None):
-        raise ValueError(f"{name}: is empty (shape {shape})")
     arr = backend.asarray(x) if dtype is None else backend.asarray(x, dtype=dtype)
     xp = backend.xp
     if not allow_complex and xp.isdtype(arr.dtype, "complex floating"):

@@ -77,7 +77,6 @@ class TensorFlowNamespace:
             "reshape": tf.reshape,
             "expand_dims": tf.expand_dims,
             "broadcast_to": tf.broadcast_to,
-            "matmul": tf.linalg.matmul,
             "stack": tf.stack,
             "concat": tf.concat,
             "shape": tf.shape,
@@ -218,6 +217,17 @@ class TensorFlowNamespace:
         tf = self.tf
         dtype = x1.dtype if hasattr(x1, "dtype") else (x2.dtype if hasattr(x2, "dtype") else None)
         return tf.where(condition, tf.cast(x1, dtype) if dtype else x1, tf.cast(x2, dtype) if dtype else x2)
+
+    def matmul(self, x1: Any, x2: Any) -> Any:
+        """numpy.matmul semantics, vectors included (tf.linalg.matmul needs rank >= 2)."""
+        tf = self.tf
+        if len(x1.shape) == 1 and len(x2.shape) == 1:
+            return tf.reduce_sum(x1 * x2)
+        if len(x1.shape) == 1:
+            return tf.linalg.matmul(x1[None, :], x2)[..., 0, :]
+        if len(x2.shape) == 1:
+            return tf.linalg.matvec(x1, x2)
+        return tf.linalg.matmul(x1, x2)
 
     def squeeze(self, x: Any, axis: Any = None) -> Any:
         return self.tf.squeeze(x, axis=axis)

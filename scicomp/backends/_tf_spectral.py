@@ -213,6 +213,17 @@ def tensorflow_linalg(tf: Any) -> Any:
             return big / small if p != -2 else small / big
         return norm(a, p) * norm(_checked("inv", tf.linalg.inv)(a), p)
 
+    def lu(a: Any) -> tuple[Any, Any, Any]:
+        """(P, L, U) with a = P @ L @ U, as scipy.linalg.lu (square matrices)."""
+        packed, perm = tf.linalg.lu(a)
+        n = a.shape[-1]
+        eye = tf.eye(n, dtype=a.dtype)
+        lower = tf.linalg.band_part(packed, -1, 0) - tf.linalg.band_part(packed, 0, 0) + eye
+        upper = tf.linalg.band_part(packed, 0, -1)
+        # tf.linalg.lu gives a[perm] = L @ U, so a = P @ L @ U with P = eye[perm].T
+        p = tf.transpose(tf.gather(eye, perm))
+        return p, lower, upper
+
     return namespace(
         solve=_checked("solve", solve),
         lstsq=lstsq,
@@ -226,4 +237,5 @@ def tensorflow_linalg(tf: Any) -> Any:
         norm=norm,
         matrix_rank=matrix_rank,
         cond=cond,
+        lu=lu,
     )

@@ -8,7 +8,7 @@ An algorithm receives a Backend and reaches arrays only through it:
   array-api-compat) serve it directly; TensorFlow gets a thin shim.
 * ``backend.fft`` - fft, ifft, rfft, irfft, fftfreq, rfftfreq, fftn, ifftn.
 * ``backend.linalg`` - solve, lstsq, inv, det, svd, eigh, eig, cholesky, qr,
-  norm, matrix_rank, cond.
+  norm, matrix_rank, cond, lu (scipy.linalg.lu's (P, L, U)).
 * ``backend.random(seed)`` - a seeded :class:`RandomGenerator` whose
   ``spawn(n)`` gives independent child streams (SeedSequence spawning).
 * ``backend.asarray(x)`` / ``backend.to_numpy(x)`` / ``backend.synchronize()``,
@@ -33,7 +33,7 @@ from ..config import SciCompConfig
 __all__ = ["Backend", "BackendStatus", "RandomGenerator", "FFT_NAMES", "LINALG_NAMES"]
 
 FFT_NAMES = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq", "fftn", "ifftn")
-LINALG_NAMES = ("solve", "lstsq", "inv", "det", "svd", "eigh", "eig", "cholesky", "qr", "norm", "matrix_rank", "cond")
+LINALG_NAMES = ("solve", "lstsq", "inv", "det", "svd", "eigh", "eig", "cholesky", "qr", "norm", "matrix_rank", "cond", "lu")
 
 _NULL_SCOPE = contextlib.nullcontext()
 

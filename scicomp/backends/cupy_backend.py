@@ -111,6 +111,7 @@ class CupyBackend(Backend):
             norm=la.norm,
             matrix_rank=la.matrix_rank,
             cond=getattr(la, "cond", None) or _cond_from_svd(la),
+            lu=_cupyx_lu,
         )
         from ..kernels import kernels_for
 
@@ -163,6 +164,12 @@ class CupyBackend(Backend):
 
     def random(self, seed=None):
         return CupyRandom(self, seed_sequence(seed, self.config.default_random_seed))
+
+
+def _cupyx_lu(a):
+    import cupyx.scipy.linalg
+
+    return cupyx.scipy.linalg.lu(a)
 
 
 def _eig_unsupported(a):

@@ -80,6 +80,13 @@ def _raise_singular(fn):
     return wrapper
 
 
+def _scipy_lu(a):
+    """(P, L, U) with a = P @ L @ U, as scipy.linalg.lu."""
+    import scipy.linalg
+
+    return scipy.linalg.lu(a)
+
+
 def linalg_namespace():
     la = np.linalg
     return namespace(
@@ -95,6 +102,7 @@ def linalg_namespace():
         norm=la.norm,
         matrix_rank=la.matrix_rank,
         cond=la.cond,
+        lu=_scipy_lu,
     )
 
 
