@@ -31,9 +31,13 @@ __all__ = [
 ]
 
 
-def resolve_backend(backend: str | Backend | None) -> Backend:
-    """The Backend a public function runs on (its ``backend=`` keyword)."""
-    return get_backend(backend)
+def resolve_backend(backend: str | Backend | None, family: str | None = None, size: int | None = None) -> Backend:
+    """The Backend a public function runs on (its ``backend=`` keyword).
+
+    ``family`` ('fft', 'paths', 'bfgs', 'linalg') and ``size`` (element count)
+    let ``'auto'`` follow the calibration profile (scicomp calibrate).
+    """
+    return get_backend(backend, family=family, size=size)
 
 
 def _is_symbolic(x: Any) -> bool:

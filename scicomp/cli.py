@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -48,7 +49,101 @@ def cmd_info(args: argparse.Namespace) -> int:
         note = b["reason"] or (f'pip install "scicomp[{b["extra"]}]"' if b["extra"] else "built in")
         table.add_row(b["name"], "yes" if b["available"] else "no", b["version"] or "-", b["device"] or "-", escape(note))
     console.print(table)
+    _print_profile(console)
     return 0
+
+
+def _print_profile(console: Console) -> None:
+    from .backends.profile import load_profile, profile_path
+
+    profile = load_profile()
+    if profile is None:
+        console.print(f"Calibration profile: none at {profile_path()} ('auto' = numpy on the CPU; run scicomp calibrate)")
+        return
+    console.print(f"Calibration profile: {profile_path()} ({profile.get('created', 'undated')})")
+    for family, entry in profile["families"].items():
+        steps = ", ".join(
+            f"{c['backend']} up to {c['up_to']:,}" if c["up_to"] is not None else f"{c['backend']} above" for c in entry["choice"]
+        )
+        console.print(f"  {family}: {steps}")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Measure the fastest backend per family and size, and write the profile 'auto' follows."""
+    from rich.progress import Progress
+
+    from .backends.profile import FAMILIES, write_profile
+    from .benchmarking.calibrate import QUICK_SIZES, SIZES, calibrate
+
+    families = args.families.split(",") if args.families else list(FAMILIES)
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        print(
+            f"scicomp calibrate: error: --families: unknown {', '.join(unknown)}; choose from {', '.join(FAMILIES)}",
+            file=sys.stderr,
+        )
+        return 2
+    sizes = QUICK_SIZES if args.quick else SIZES
+    console = _console()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("calibrating", total=None)
+
+        def step(family: str, size: int, backend: str) -> None:
+            progress.update(task, advance=1, description=f"{family} size {size:,} on {backend}")
+
+        total = sum(len(sizes[f]) for f in families)
+        progress.update(task, total=total * max(1, len(scicomp.available_backends())))
+        profile = calibrate(families, quick=args.quick, on_step=step)
+    path = write_profile(profile, Path(args.out) if args.out else None)
+    for family, entry in profile["families"].items():
+        table = Table(title=f"{family}: best time per size (ms)")
+        table.add_column("size")
+        for name in entry["seconds"]:
+            table.add_column(name)
+        for i, size in enumerate(entry["sizes"]):
+            times = {name: entry["seconds"][name][i] for name in entry["seconds"]}
+            best = min(times, key=times.get)
+            table.add_row(
+                f"{size:,}", *(f"[bold]{t * 1e3:.3f}[/bold]" if n == best else f"{t * 1e3:.3f}" for n, t in times.items())
+            )
+        console.print(table)
+    console.print(f"profile written to {path}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark suite with a progress bar, then write the HTML dashboard."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .benchmarking.dashboard import find_suite, render_dashboard, run_suite
+    from .benchmarking.targets import evaluate, load_run
+
+    suite = Path(args.suite) if args.suite else find_suite()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "benchmark.json"
+    console = _console()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("benchmarks", total=None)
+
+        def on_test(nodeid: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=nodeid.split("::")[-1][:48])
+
+        code = run_suite(suite, json_path, args.quick, on_test)
+    if not json_path.exists():
+        console.print(f"[red]the benchmark run wrote no results (pytest exit {code})[/red]")
+        return 1
+    index = render_dashboard(json_path, out, suite / "results")
+    failed = [r for r in evaluate(load_run(json_path)) if r.status == "FAIL"]
+    for r in evaluate(load_run(json_path)):
+        value = "-" if r.value is None else f"{r.value:.3g}"
+        colour = {"PASS": "green", "FAIL": "red"}.get(r.status, "dim")
+        console.print(
+            f"[{colour}]{r.status:4}[/{colour}] {r.target:<16} {value:>8}  ({r.direction} {r.threshold:g})  {r.description}"
+        )
+    console.print(f"dashboard: {index}")
+    return 1 if failed or code not in (0, 5) else 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -146,6 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--json", action="store_true", help="machine-readable output")
     diagnose.add_argument("--no-timing", action="store_true", help="skip the FFT timing test")
     diagnose.set_defaults(func=cmd_diagnose)
+
+    calibrate = sub.add_parser("calibrate", help="measure the fastest backend per size; 'auto' then follows it")
+    calibrate.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    calibrate.add_argument("--families", help="comma-separated subset of fft,paths,bfgs,linalg")
+    calibrate.add_argument("--out", help="write the profile here instead of the user cache directory")
+    calibrate.set_defaults(func=cmd_calibrate)
+
+    bench = sub.add_parser("bench", help="run the benchmarks and write an HTML dashboard (from the source checkout)")
+    bench.add_argument("--quick", action="store_true", help="small sizes and few rounds (under 2 minutes)")
+    bench.add_argument("--out", default="benchmark-dashboard", help="output folder (default: ./benchmark-dashboard)")
+    bench.add_argument("--suite", help="the benchmarks/ folder (default: found from the current directory)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

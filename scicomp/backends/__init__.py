@@ -125,11 +125,28 @@ def _apply_threads(config: SciCompConfig) -> None:
     _applied_threads = config.num_threads
 
 
-def get_backend(name: str | Backend | None = None) -> Backend:
+def _size_aware(family: str, size: int, config: SciCompConfig) -> str | None:
+    """The calibration profile's pick for an 'auto' call of ``family`` at ``size``."""
+    from .profile import choose, load_profile
+
+    if load_profile() is None:
+        return None
+    candidates = {"numpy"}
+    for other in ("numba", "cupy", "tensorflow") if config.use_gpu else ("numba",):
+        st = status(other)
+        if st.available and (other == "numba" or st.gpu):  # TensorFlow only on a GPU
+            candidates.add(other)
+    return choose(family, size, candidates)
+
+
+def get_backend(name: str | Backend | None = None, *, family: str | None = None, size: int | None = None) -> Backend:
     """The backend instance for ``name`` (None: the configured one) under the current config.
 
-    Instances are cached per backend and the settings they depend on, so this
-    is cheap enough to call on every algorithm call.
+    ``family`` and ``size`` describe the call (see :mod:`scicomp.backends.profile`):
+    under ``'auto'`` with a calibration profile present, they pick the backend
+    that was fastest here for that size. Instances are cached per backend and
+    the settings they depend on, so this is cheap enough to call on every
+    algorithm call.
     """
     if isinstance(name, Backend):
         return name
@@ -137,7 +154,11 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     if name is None and config.backend == "numpy":
         resolved = "numpy"  # the common case skips the resolution logic
     else:
-        resolved = resolve_backend_name(name, config)
+        resolved = None
+        if family is not None and size is not None and (name or config.backend) == "auto":
+            resolved = _size_aware(family, size, config)
+        if resolved is None:
+            resolved = resolve_backend_name(name, config)
     key = (
         resolved,
         config.float_precision,

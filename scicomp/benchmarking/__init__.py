@@ -1,0 +1,1 @@
+"""Benchmark tooling: performance targets, the calibration profile's measurements, the dashboard."""
