@@ -166,7 +166,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for name in names:
             row = [r for r in results if r.backend == name]
             if all(r.status == "unavailable" for r in row):
-                table.add_row(name, f"[dim]unavailable: {escape(row[0].message)}[/dim]", *[""] * (len(CHECKS) - 1))
+                table.add_row(name, *["[dim]unavailable[/dim]"] * len(CHECKS))
                 continue
             cells = [
                 f"[green]ok[/green] {r.seconds * 1000:.0f} ms"
@@ -176,6 +176,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             ]
             table.add_row(name, *cells)
         console.print(table)
+        for name in names:
+            row = [r for r in results if r.backend == name]
+            if all(r.status == "unavailable" for r in row):
+                console.print(f"[dim]{name} unavailable: {escape(row[0].message)}[/dim]")
         for r in results:
             if r.status == "FAILED":
                 console.print(f"[red]FAILED[/red] {r.backend} / {r.check}: {escape(r.message)}")
