@@ -65,7 +65,6 @@ class TensorFlowNamespace:
             "real": m.real,
             "imag": m.imag,
             "conj": m.conj,
-            "isfinite": m.is_finite,
             "isnan": m.is_nan,
             "isinf": m.is_inf,
             "logical_and": m.logical_and,
@@ -88,6 +87,13 @@ class TensorFlowNamespace:
         }.items():
             setattr(self, name, op)
         self.concatenate = self.concat
+
+    def isfinite(self, x: Any) -> Any:
+        """Elementwise finiteness; a complex value is finite when both its parts are (tf.math.is_finite refuses complex)."""
+        m = self.tf.math
+        if getattr(x, "dtype", None) is not None and x.dtype.is_complex:
+            return m.logical_and(m.is_finite(m.real(x)), m.is_finite(m.imag(x)))
+        return m.is_finite(x)
 
     # -- creation -------------------------------------------------------------
     def _default(self, value: Any, dtype: Any) -> Any:
