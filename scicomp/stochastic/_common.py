@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -81,6 +82,16 @@ class SeededProcess:
     def reset(self) -> None:
         """Restart every random stream from the seed (the next call repeats the first call's paths)."""
         self._generators.clear()
+
+    def with_seed(self, seed: Any) -> SeededProcess:
+        """A copy of this process (same parameters and backend) whose streams start from ``seed``.
+
+        Used to give each chunk of a split computation its own spawned stream.
+        """
+        clone = copy.copy(self)
+        clone._seed_sequence = make_seed_sequence(seed)
+        clone._generators = {}
+        return clone
 
     def _resolve(self, backend: str | Backend | None) -> Backend:
         return resolve_backend(self._backend if backend is None else backend)

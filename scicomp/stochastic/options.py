@@ -35,7 +35,17 @@ from ._common import itemsize, make_seed_sequence, progress_bar
 
 logger = logging.getLogger("scicomp.stochastic.options")
 
-__all__ = ["OptionPriceResult", "price_european_option", "black_scholes_price", "RANDOM_BLOCK", "MAX_CHUNK_SAMPLES"]
+__all__ = [
+    "OptionPriceResult",
+    "price_european_option",
+    "black_scholes_price",
+    "BlockPlan",
+    "plan_blocks",
+    "price_blocks",
+    "result_from_blocks",
+    "RANDOM_BLOCK",
+    "MAX_CHUNK_SAMPLES",
+]
 
 RANDOM_BLOCK = 2**14
 """Samples per random stream block (the unit of reproducibility)."""
@@ -140,6 +150,133 @@ def _combine(counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> tuple[fl
     return mean, m2 / (n - 1.0)
 
 
+@dataclass(frozen=True)
+class BlockPlan:
+    """A validated pricing request cut into random blocks (what every worker needs to price its share)."""
+
+    s0: float
+    strike: float
+    rate: float
+    sigma: float
+    T: float
+    option: str
+    antithetic: bool
+    n_paths: int
+    n_samples: int
+    block: int
+    n_blocks: int
+    root: np.random.SeedSequence
+
+    def block_sizes(self, first: int, last: int) -> list[int]:
+        return [min(self.block, self.n_samples - i * self.block) for i in range(first, last)]
+
+
+def _bytes_per_sample(b: Backend) -> int:
+    return _FLOATS_PER_SAMPLE * itemsize(b)
+
+
+def plan_blocks(
+    s0: float,
+    strike: float,
+    rate: float,
+    sigma: float,
+    T: float,
+    option: str = "call",
+    n_paths: int | None = None,
+    seed: Any = None,
+    antithetic: bool = True,
+    itemsize_bytes: int = 8,
+) -> BlockPlan:
+    """Validate a pricing request and fix its block size (from ``memory_limit_gb``)."""
+    s0, strike, rate, sigma, T = _check_contract(s0, strike, rate, sigma, T, option)
+    if not isinstance(antithetic, (bool, np.bool_)):
+        raise TypeError(f"antithetic={antithetic!r}: must be True or False")
+    config = current_config()
+    n_paths = config.monte_carlo_samples if n_paths is None else check_positive_int("n_paths", n_paths)
+    n_samples = -(-n_paths // 2) if antithetic else n_paths
+    if n_samples < 2:
+        need = 3 if antithetic else 2
+        raise ValueError(f"n_paths={n_paths}: need at least {need} paths to estimate a standard error")
+    root = make_seed_sequence(seed)
+    per_sample = _FLOATS_PER_SAMPLE * itemsize_bytes
+    limit = int(config.memory_limit_gb * 1024**3)
+    block = max(1, min(RANDOM_BLOCK, limit // per_sample))
+    if block < RANDOM_BLOCK:
+        logger.warning(
+            "memory_limit_gb=%g is below one random block (%d bytes): using blocks of %d samples, "
+            "which changes the random numbers for this seed",
+            config.memory_limit_gb,
+            RANDOM_BLOCK * per_sample,
+            block,
+        )
+    return BlockPlan(
+        s0, strike, rate, sigma, T, option, bool(antithetic), n_paths, n_samples, block, -(-n_samples // block), root
+    )
+
+
+def _blocks_per_chunk(b: Backend, plan: BlockPlan) -> int:
+    limit = int(current_config().memory_limit_gb * 1024**3)
+    return max(1, min(limit // (plan.block * _bytes_per_sample(b)), MAX_CHUNK_SAMPLES // plan.block))
+
+
+def _price_chunk(b: Backend, plan: BlockPlan, first: int, last: int) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Per-block (count, mean, M2) of the discounted-to-be payoff for blocks [first, last), held at once."""
+    xp = b.xp
+    sizes = plan.block_sizes(first, last)
+    draws = [
+        b.random(_block_stream(plan.root, i)).standard_normal((size,)) for i, size in zip(range(first, last), sizes, strict=True)
+    ]
+    z = draws[0] if len(draws) == 1 else xp.concat(draws, axis=0)
+    del draws
+    drift = (plan.rate - 0.5 * plan.sigma * plan.sigma) * plan.T
+    vol = plan.sigma * math.sqrt(plan.T)
+    y = _payoff(xp, plan.s0 * xp.exp(drift + vol * z), plan.strike, plan.option)
+    if plan.antithetic:
+        y = 0.5 * (y + _payoff(xp, plan.s0 * xp.exp(drift - vol * z), plan.strike, plan.option))
+    del z
+    means, m2s = _block_statistics(b, y, sizes)
+    return sizes, means, m2s
+
+
+def price_blocks(
+    plan: BlockPlan, first: int, last: int, backend: str | Backend | None = None
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Per-block statistics for blocks [first, last), in chunks that fit ``memory_limit_gb`` (a Dask task)."""
+    b = resolve_backend(backend)
+    step = _blocks_per_chunk(b, plan)
+    counts: list[int] = []
+    means, m2s = [], []
+    with b.scope():
+        for lo in range(first, last, step):
+            sizes, block_means, block_m2s = _price_chunk(b, plan, lo, min(lo + step, last))
+            counts.extend(sizes)
+            means.append(block_means)
+            m2s.append(block_m2s)
+    return counts, np.concatenate(means), np.concatenate(m2s)
+
+
+def result_from_blocks(
+    plan: BlockPlan, parts: list[tuple[list[int], np.ndarray, np.ndarray]], n_chunks: int, backend: str
+) -> OptionPriceResult:
+    """Combine per-block statistics (in block order) into the price, its standard error and 95% interval."""
+    counts = np.asarray([c for part in parts for c in part[0]], dtype=np.float64)
+    mean, variance = _combine(counts, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+    discount = math.exp(-plan.rate * plan.T)
+    price = discount * mean
+    std_error = discount * math.sqrt(max(variance, 0.0) / plan.n_samples)
+    return OptionPriceResult(
+        price=float(price),
+        std_error=float(std_error),
+        confidence_interval=(float(price - _Z_95 * std_error), float(price + _Z_95 * std_error)),
+        n_paths=int(2 * plan.n_samples if plan.antithetic else plan.n_samples),
+        option=plan.option,
+        antithetic=plan.antithetic,
+        n_chunks=int(n_chunks),
+        block_size=int(plan.block),
+        backend=backend,
+    )
+
+
 def price_european_option(
     s0: float,
     strike: float,
@@ -182,72 +319,20 @@ def price_european_option(
 
     Memory stays under ``memory_limit_gb`` whatever ``n_paths``: the samples
     are processed in chunks (see the module docstring for why the result does
-    not depend on the chunking).
+    not depend on the chunking). :func:`scicomp.distributed.price_european_option`
+    spreads the same blocks over a Dask cluster.
     """
-    s0, strike, rate, sigma, T = _check_contract(s0, strike, rate, sigma, T, option)
-    if not isinstance(antithetic, (bool, np.bool_)):
-        raise TypeError(f"antithetic={antithetic!r}: must be True or False")
-    config = current_config()
-    n_paths = config.monte_carlo_samples if n_paths is None else check_positive_int("n_paths", n_paths)
-    n_samples = -(-n_paths // 2) if antithetic else n_paths
-    if n_samples < 2:
-        need = 3 if antithetic else 2
-        raise ValueError(f"n_paths={n_paths}: need at least {need} paths to estimate a standard error")
-    root = make_seed_sequence(seed)
     b = resolve_backend(backend)
-
-    per_sample = _FLOATS_PER_SAMPLE * itemsize(b)
-    limit = int(config.memory_limit_gb * 1024**3)
-    block = max(1, min(RANDOM_BLOCK, limit // per_sample))
-    if block < RANDOM_BLOCK:
-        logger.warning(
-            "memory_limit_gb=%g is below one random block (%d bytes): using blocks of %d samples, "
-            "which changes the random numbers for this seed",
-            config.memory_limit_gb,
-            RANDOM_BLOCK * per_sample,
-            block,
-        )
-    blocks_per_chunk = max(1, min(limit // (block * per_sample), MAX_CHUNK_SAMPLES // block))
-    n_blocks = -(-n_samples // block)
-    n_chunks = -(-n_blocks // blocks_per_chunk)
-
-    drift = (rate - 0.5 * sigma * sigma) * T
-    vol = sigma * math.sqrt(T)
-    xp = b.xp
-    counts, means, m2s = [], [], []
-    with b.scope(), progress_bar(n_chunks, f"pricing {option} ({n_paths} paths)", progress) as advance:
-        for first in range(0, n_blocks, blocks_per_chunk):
-            indices = range(first, min(first + blocks_per_chunk, n_blocks))
-            sizes = [min(block, n_samples - i * block) for i in indices]
-            draws = [b.random(_block_stream(root, i)).standard_normal((size,)) for i, size in zip(indices, sizes, strict=True)]
-            z = draws[0] if len(draws) == 1 else xp.concat(draws, axis=0)
-            del draws
-            y = _payoff(xp, s0 * xp.exp(drift + vol * z), strike, option)
-            if antithetic:
-                y = 0.5 * (y + _payoff(xp, s0 * xp.exp(drift - vol * z), strike, option))
-            del z
-            block_means, block_m2s = _block_statistics(b, y, sizes)
-            del y
-            counts.extend(sizes)
-            means.append(block_means)
-            m2s.append(block_m2s)
+    plan = plan_blocks(s0, strike, rate, sigma, T, option, n_paths, seed, antithetic, itemsize(b))
+    step = _blocks_per_chunk(b, plan)
+    n_chunks = -(-plan.n_blocks // step)
+    parts = []
+    with b.scope(), progress_bar(n_chunks, f"pricing {plan.option} ({plan.n_paths} paths)", progress) as advance:
+        for first in range(0, plan.n_blocks, step):
+            parts.append(_price_chunk(b, plan, first, min(first + step, plan.n_blocks)))
             advance(1)
-    mean, variance = _combine(np.asarray(counts, dtype=np.float64), np.concatenate(means), np.concatenate(m2s))
-    discount = math.exp(-rate * T)
-    price = discount * mean
-    std_error = discount * math.sqrt(max(variance, 0.0) / n_samples)
-    logger.debug("%s: %d samples in %d chunk(s) of <= %d blocks on %s", option, n_samples, n_chunks, blocks_per_chunk, b.name)
-    return OptionPriceResult(
-        price=float(price),
-        std_error=float(std_error),
-        confidence_interval=(float(price - _Z_95 * std_error), float(price + _Z_95 * std_error)),
-        n_paths=int(2 * n_samples if antithetic else n_samples),
-        option=option,
-        antithetic=bool(antithetic),
-        n_chunks=int(n_chunks),
-        block_size=int(block),
-        backend=b.name,
-    )
+    logger.debug("%s: %d samples in %d chunk(s) of <= %d blocks on %s", plan.option, plan.n_samples, n_chunks, step, b.name)
+    return result_from_blocks(plan, parts, n_chunks, b.name)
 
 
 def _payoff(xp: Any, terminal: Any, strike: float, option: str) -> Any:
