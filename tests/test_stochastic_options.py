@@ -164,5 +164,5 @@ def test_backends_agree_with_numpy_and_black_scholes(backend_name, s0, log_money
     # 5 SE here: twelve examples per backend; the difference of two independent estimates has SE sqrt(se1^2 + se2^2)
     assert abs(got.price - exact) < 5 * got.std_error
     assert abs(got.price - ref.price) < 5 * math.hypot(got.std_error, ref.std_error)
-    if backend_name in ("numpy", "numba"):  # the same NumPy generator: the same numbers
+    if backend_name == "numpy":  # numba draws its own numbers in a fused kernel: agreement in law only (above)
         np.testing.assert_allclose(got.price, ref.price, rtol=1e-10)

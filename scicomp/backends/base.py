@@ -89,6 +89,11 @@ class RandomGenerator:
     def standard_normal(self, size: Any = None) -> Any:
         return self.normal(0.0, 1.0, size)
 
+    def fill_standard_normal(self, out: Any) -> Any:
+        """Write standard normals into the backend array ``out`` (subclasses may avoid the temporary)."""
+        out[...] = self.standard_normal(tuple(out.shape))
+        return out
+
 
 def seed_sequence(seed: Any, default: int) -> np.random.SeedSequence:
     """Turn None (the config's default seed), an int or a SeedSequence into a SeedSequence."""

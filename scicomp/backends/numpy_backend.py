@@ -31,6 +31,11 @@ class NumpyRandom(RandomGenerator):
     def standard_normal(self, size=None):
         return self._rng.standard_normal(normalize_size(size), dtype=self._dtype)
 
+    def fill_standard_normal(self, out):
+        """Draw standard normals straight into ``out`` (C-contiguous, float32/float64): no temporary."""
+        self._rng.standard_normal(out=out, dtype=out.dtype)
+        return out
+
     def uniform(self, low=0.0, high=1.0, size=None):
         out = self._rng.random(normalize_size(size), dtype=self._dtype)
         return out * (high - low) + low if (low, high) != (0.0, 1.0) else out

@@ -71,9 +71,10 @@ class Minimizer:
         ----------
         f : callable
             ``f(x, *args)``: a scalar for ``x`` of shape ``(n,)``; for a batch
-            ``x0`` of shape ``(batch, n)``, ``f`` is called with ``(batch, n)``
-            arrays and returns ``(batch,)`` values (one array operation for the
-            whole batch). ``x`` is an array of the backend the minimiser runs
+            ``x0`` of shape ``(batch, n)``, ``f`` is called with ``(m, n)``
+            arrays and returns ``(m,)`` values (one array operation for the
+            rows; ``m <= batch``: problems that have finished leave the working
+            set, so rows must be independent). ``x`` is an array of the backend the minimiser runs
             on. Exceptions raised by ``f`` or ``jac`` propagate unchanged.
         x0 : array_like
             Starting point(s), shape ``(n,)`` or ``(batch, n)``; finite.
@@ -148,33 +149,38 @@ class QuasiNewton(Minimizer):
         self.line_search = check_choice("line_search", line_search, LINE_SEARCHES)
 
     # Hooks: state for one problem.
-    def _init_state(self, xp: Any, x: Any) -> Any:
+    def _init_state(self, obj: Objective, x: Any) -> Any:
         raise NotImplementedError
 
-    def _direction(self, state: Any, g: Any) -> Any:
+    def _direction(self, state: Any, g: Any) -> tuple[Any, float]:
+        """The search direction p and the slope g . p (a float)."""
         raise NotImplementedError
 
     def _update(self, state: Any, s: Any, y: Any) -> Any:
         raise NotImplementedError
 
+    def _step(self, state: Any, alpha: float, p: Any, g: Any, g_new: Any) -> Any:
+        """The model update after a step ``alpha p`` (``s = alpha p``, ``y = g_new - g``)."""
+        return self._update(state, alpha * p, g_new - g)
+
     def _solve(self, obj: Objective, x: Any, maxiter: int, tol: float) -> dict[str, Any]:
         xp = obj.xp
-        vecdot = xp.vecdot
+        max_abs = obj.backend.kernels.max_abs
+        b = obj.backend
         wolfe = self.line_search == "wolfe"
         path = [x] if self.track_path else None
         k, status = 0, 0
         f = g = None
         try:
             f, g = obj.value_and_grad(x)
-            gnorm = float(xp.max(xp.abs(g)))
+            gnorm = max_abs(b, g)
             if not math.isfinite(gnorm):
                 raise NonFinite
-            old_old = f + float(xp.sqrt(vecdot(g, g))) / 2  # scipy: first trial step gives |dx| ~ 1
-            state = self._init_state(xp, x)
+            old_old = f + float(xp.sqrt(xp.vecdot(g, g))) / 2  # scipy: first trial step gives |dx| ~ 1
+            state = self._init_state(obj, x)
             while gnorm > tol and k < maxiter:
-                p = self._direction(state, g)
-                derphi0 = float(vecdot(g, p))
-                line = Line(obj, x, p)
+                p, derphi0 = self._direction(state, g)
+                line = Line(obj, x, p, getattr(state, "slope", None))
                 try:
                     if wolfe:
                         alpha, f_new = wolfe12(line.phi, line.derphi, f, old_old, derphi0)
@@ -184,19 +190,18 @@ class QuasiNewton(Minimizer):
                     status = 2
                     break
                 g_new = line.grad_at(alpha)
-                s = alpha * p
                 x = line.point(alpha)
-                y = g_new - g
+                g_old = g
                 old_old, f, g = f, f_new, g_new
                 k += 1
                 if path is not None:
                     path.append(x)
-                gnorm = float(xp.max(xp.abs(g)))
+                gnorm = max_abs(b, g)
                 if not math.isfinite(gnorm):
                     raise NonFinite
                 if gnorm <= tol:
                     break
-                state = self._update(state, s, y)
+                state = self._step(state, alpha, p, g_old, g)
         except NonFinite:
             status = 3
             g = g if g is not None else xp.full(obj.x_shape, xp.nan, dtype=obj.dtype)

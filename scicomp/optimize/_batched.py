@@ -1,12 +1,23 @@
 """Batched quasi-Newton: many independent problems, one array operation per step.
 
 ``x0`` of shape ``(batch, n)`` and a vectorised ``f`` (``(batch, n) ->
-(batch,)``): every step evaluates the objective once for the whole batch,
-directions and model updates are batched matrix products, and the line search
-keeps a step size, a bracket and a state per problem. A problem that has
-converged (or failed) is frozen with ``xp.where`` masks while the others go
-on; there is no Python loop over problems, and the only host synchronisation
-per step is the "is anyone still running" test.
+(batch,)``): every step evaluates the objective once for the problems still
+running, directions and model updates are batched matrix products, and the
+line search keeps a step size, a bracket and a state per problem. There is no
+Python loop over problems.
+
+Problems that finish leave the working set: the outer loop drops converged
+and failed problems once at most 1 / SHRINK_OUTER of the working set is still
+running, the line search drops the problems that have their step once at
+most 1 / SHRINK_SEARCH is still searching (most have it after one trial). Their results are
+set aside and put back in the problems' order at the end with one
+permutation (``take`` only, so it works where arrays are immutable, as on
+TensorFlow). So the work per step follows the number of problems still
+running, not the batch size: ``f`` may be called with fewer rows than the
+batch (a vectorised ``f`` must treat rows independently, which the batched
+API already requires). Rows that are done but still in the working set are
+frozen with ``xp.where`` masks. The host synchronisations per step are the
+"how many are still running" counts.
 """
 
 from __future__ import annotations
@@ -16,7 +27,12 @@ from typing import Any
 from ._base import MESSAGES
 from ._objective import Objective
 
-__all__ = ["solve_quasi_newton_batched", "batched_line_search"]
+__all__ = ["solve_quasi_newton_batched", "batched_line_search", "batch_message", "SHRINK_OUTER", "SHRINK_SEARCH"]
+
+# The working set shrinks once it would shrink by this factor: a shrink gathers every
+# working array (the (m, n, n) models too), so it is done when it pays for itself.
+SHRINK_OUTER = 4  # iterations: problems converged or failed
+SHRINK_SEARCH = 2  # line-search steps: problems with their step (most have it after one trial)
 
 
 def _rowdot(xp: Any, a: Any, b: Any) -> Any:
@@ -47,10 +63,41 @@ def _cubic_step(xp: Any, a_lo, f_lo, d_lo, a_hi, f_hi, d_hi):
     return xp.where(ok, trial, a_lo + 0.5 * width)
 
 
-def _take_low(xp: Any, mask: Any, out: tuple, low: tuple) -> tuple:
-    a, f, g = out
-    la, lf, lg = low
-    return xp.where(mask, la, a), xp.where(mask, lf, f), xp.where(xp.expand_dims(mask, -1), lg, g)
+class _Finished:
+    """Results of problems that left the working set, and their original row numbers."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[Any, ...]] = []
+
+    def add(self, xp: Any, keep: Any, rows: Any, *arrays: Any) -> None:
+        self.parts.append(tuple(xp.take(a, keep, axis=0) for a in (rows, *arrays)))
+
+    def assemble(self, xp: Any, current: tuple[Any, ...] | None = None) -> list[Any]:
+        """The columns in the original row order; ``current`` holds the rows still running and the
+        first of the columns (rows, then as many as it has)."""
+        width = len(current) if current is not None else len(self.parts[0])
+        parts = [part[:width] for part in self.parts] + ([current] if current is not None else [])
+        if len(parts) == 1:
+            columns = list(parts[0])
+        else:
+            columns = [xp.concat([p[i] for p in parts], axis=0) for i in range(len(parts[0]))]
+        order = xp.argsort(columns[0])
+        return [xp.take(c, order, axis=0) for c in columns[1:]]
+
+
+def _indices(xp: Any, mask: Any) -> Any:
+    return xp.nonzero(mask)[0]
+
+
+def _count(xp: Any, mask: Any) -> int:
+    return int(xp.sum(xp.astype(mask, xp.int64)))
+
+
+def _compact(xp: Any, done: _Finished, running: Any, rows: Any, finished: tuple, working: tuple) -> tuple:
+    """Set aside the rows not ``running`` (their ``finished`` columns); keep ``working``'s running rows."""
+    done.add(xp, _indices(xp, ~running), rows, *finished)
+    keep = _indices(xp, running)
+    return keep, tuple(xp.take(a, keep, axis=0) for a in (rows, *working))
 
 
 def batched_line_search(
@@ -64,9 +111,12 @@ def batched_line_search(
     bracketed, then safeguarded cubic interpolation zooms in. Returns
     ``(alpha, f, g, status)``: status 0 found (or, after ``max_steps``, the
     best point with sufficient decrease), 2 nothing acceptable, 3 non-finite.
+    Once at most 1 / SHRINK_SEARCH of the working rows are still searching,
+    the others leave the working set (so ``f`` sees fewer rows).
     """
     xp = obj.xp
     int_dtype = xp.int64
+    rows = xp.arange(f0.shape[0], dtype=int_dtype)
     # scipy's first trial step: the previous iteration's decrease, at most 1.
     guess = 1.01 * 2.0 * (f0 - old_f0) / xp.where(d0 != 0, d0, 1.0)
     alpha = xp.where((d0 != 0) & (guess > 0) & xp.isfinite(guess), xp.minimum(guess, 1.0), 1.0)
@@ -76,6 +126,7 @@ def batched_line_search(
     bracketed = xp.zeros(f0.shape, dtype=xp.bool)
     out_a, out_f, out_g = zeros, f0, g0
     status = xp.zeros(f0.shape, dtype=int_dtype)
+    done = _Finished()
     for _ in range(max_steps):
         ft, gt = obj.value_and_grad(x + xp.expand_dims(alpha, -1) * p)
         finite = _finite_rows(xp, ft, gt)
@@ -92,7 +143,8 @@ def batched_line_search(
         out_f = xp.where(accept, ft, out_f)
         out_g = xp.where(xp.expand_dims(accept, -1), gt, out_g)
         searching = searching & ~accept
-        if not bool(xp.any(searching)):
+        n_searching = _count(xp, searching)
+        if n_searching == 0:
             break
         # Too high: the step is a new upper end of the bracket.
         high = ~armijo | (ft >= lo_f)
@@ -117,10 +169,26 @@ def batched_line_search(
         out_a, out_f, out_g = _take_low(xp, stuck & (lo_a > 0), (out_a, out_f, out_g), (lo_a, lo_f, lo_g))
         status = xp.where(stuck & (lo_a <= 0), 2, status)
         searching = searching & ~tiny
-    # Out of steps: keep the best point with sufficient decrease, if any.
-    out_a, out_f, out_g = _take_low(xp, searching & (lo_a > 0), (out_a, out_f, out_g), (lo_a, lo_f, lo_g))
-    status = xp.where(searching & (lo_a <= 0), 2, status)
-    return out_a, out_f, out_g, status
+        if SHRINK_SEARCH * n_searching <= rows.shape[0]:  # most are done: shrink the working set
+            _, (rows, x, p, f0, d0, alpha, lo_a, lo_f, lo_d, lo_g, hi_a, hi_f, hi_d, bracketed, out_a, out_f, out_g, status,
+                searching) = _compact(
+                xp, done, searching, rows, (out_a, out_f, out_g, status),
+                (x, p, f0, d0, alpha, lo_a, lo_f, lo_d, lo_g, hi_a, hi_f, hi_d, bracketed, out_a, out_f, out_g, status,
+                 searching),
+            )  # fmt: skip
+    else:
+        # Out of steps: keep the best point with sufficient decrease, if any.
+        out_a, out_f, out_g = _take_low(xp, searching & (lo_a > 0), (out_a, out_f, out_g), (lo_a, lo_f, lo_g))
+        status = xp.where(searching & (lo_a <= 0), 2, status)
+    if not done.parts:
+        return out_a, out_f, out_g, status
+    return tuple(done.assemble(xp, (rows, out_a, out_f, out_g, status)))
+
+
+def _take_low(xp: Any, mask: Any, out: tuple, low: tuple) -> tuple:
+    a, f, g = out
+    la, lf, lg = low
+    return xp.where(mask, la, a), xp.where(mask, lf, f), xp.where(xp.expand_dims(mask, -1), lg, g)
 
 
 def solve_quasi_newton_batched(minimizer: Any, obj: Objective, x: Any, maxiter: int, tol: float) -> dict[str, Any]:
@@ -135,11 +203,21 @@ def solve_quasi_newton_batched(minimizer: Any, obj: Objective, x: Any, maxiter: 
     gnorm = xp.max(xp.abs(g), axis=-1)
     active = finite & (gnorm > tol)
     nit = no_status
+    rows = xp.arange(f.shape[0], dtype=int_dtype)
     old_f = f + xp.sqrt(_rowdot(xp, g, g)) / 2.0
-    state = minimizer._init_state_batched(xp, x)
+    state = minimizer._init_state_batched(obj, x)
+    done = _Finished()
     path = [x] if minimizer.track_path else None
     k = 0
-    while k < maxiter and bool(xp.any(active)):
+    while k < maxiter:
+        n_active = _count(xp, active)
+        if n_active == 0:
+            break
+        if SHRINK_OUTER * n_active <= rows.shape[0]:  # most problems are done: shrink the working set
+            keep, (rows, x, f, g, old_f, nit, status, active) = _compact(
+                xp, done, active, rows, (x, f, g, nit, status), (x, f, g, old_f, nit, status, active)
+            )
+            state = minimizer._take_state_batched(state, keep)
         p = xp.where(xp.expand_dims(active, -1), minimizer._direction_batched(state, g), 0.0)
         d0 = _rowdot(xp, g, p)
         alpha, f_new, g_new, ls_status = batched_line_search(obj, x, p, f, g, d0, old_f, active, wolfe)
@@ -157,8 +235,10 @@ def solve_quasi_newton_batched(minimizer: Any, obj: Objective, x: Any, maxiter: 
         state = minimizer._update_batched(state, s, y, active)
         k += 1
         if path is not None:
-            path.append(x)
+            path.append(done.assemble(xp, (rows, x))[0] if done.parts else x)
     status = xp.where(active, 1, status)
+    if done.parts:
+        x, f, g, nit, status = done.assemble(xp, (rows, x, f, g, nit, status))
     return {
         "x": x, "fun": f, "jac": g, "nit": nit, "success": status == 0, "status": status,
         "message": batch_message(obj.backend.to_numpy(status)),

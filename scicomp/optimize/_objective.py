@@ -46,7 +46,9 @@ class Objective:
 
     # -- conversions and checks -------------------------------------------------
     def _scalar(self, v: Any) -> float:
-        if type(v) is not float:
+        if isinstance(v, float):  # float and numpy.float64: the common case, kept cheap
+            v = float(v)
+        else:
             shape = tuple(getattr(v, "shape", ()))
             if shape not in ((), (1,)):
                 raise ValueError(f"f: must return a scalar for x of shape {self.x_shape}, returned shape {shape}")
@@ -58,31 +60,32 @@ class Objective:
             raise NonFinite
         return v
 
-    def _values(self, v: Any) -> Any:
+    def _values(self, v: Any, x: Any) -> Any:
         b = self.backend
         if not b.owns(v) or v.dtype != self.dtype:
             v = b.asarray(v, dtype=self.dtype)
-        if tuple(v.shape) != self.x_shape[:1]:
+        rows = tuple(x.shape[:1])  # the batch shrinks as problems finish
+        if tuple(v.shape) != rows:
             raise ValueError(
-                f"f: a batched objective must return one value per problem, shape {self.x_shape[:1]}, "
-                f"returned shape {tuple(v.shape)}"
+                f"f: a batched objective must return one value per problem, shape {rows}, returned shape {tuple(v.shape)}"
             )
         return v
 
-    def _gradient(self, g: Any, who: str) -> Any:
+    def _gradient(self, g: Any, who: str, x: Any) -> Any:
         b = self.backend
         if not b.owns(g) or g.dtype != self.dtype:
             if g is None:
                 raise TypeError(f"{who}: returned None instead of a gradient array")
             g = b.asarray(g, dtype=self.dtype)
-        if tuple(g.shape) != self.x_shape:
-            raise ValueError(f"{who}: the gradient must have the shape of x0, {self.x_shape}; got shape {tuple(g.shape)}")
+        if tuple(g.shape) != tuple(x.shape):
+            want = "x0" if not self.batched else "x (the problems still running)"
+            raise ValueError(f"{who}: the gradient must have the shape of {want}, {tuple(x.shape)}; got shape {tuple(g.shape)}")
         return g
 
-    def _split(self, out: Any) -> tuple[Any, Any]:
+    def _split(self, out: Any, x: Any) -> tuple[Any, Any]:
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise TypeError("f: with jac=True, f must return a pair (value, gradient)")
-        return out[0], self._gradient(out[1], "f (jac=True)")
+        return out[0], self._gradient(out[1], "f (jac=True)", x)
 
     # -- evaluations ------------------------------------------------------------
     def value(self, x: Any) -> Any:
@@ -90,9 +93,9 @@ class Objective:
         self.nfev += 1
         out = self.f(x, *self.args)
         if self.combined:
-            out, g = self._split(out)
+            out, g = self._split(out, x)
             self._cache_x, self._cache_g = x, g
-        return self._values(out) if self.batched else self._scalar(out)
+        return self._values(out, x) if self.batched else self._scalar(out)
 
     def grad(self, x: Any) -> Any:
         """The gradient at x (from the cache when ``value(x)`` produced it)."""
@@ -101,7 +104,7 @@ class Objective:
             return self._cache_g
         if self.jac is not None:
             self.njev += 1
-            return self._gradient(self.jac(x, *self.args), "jac")
+            return self._gradient(self.jac(x, *self.args), "jac", x)
         if self.combined:
             self.value(x)
             self.njev += 1
@@ -109,7 +112,7 @@ class Objective:
         _, g, evals = self.kernel(self.backend, self.f, x, self.args, self.batched, value=0.0)
         self.nfev += evals
         self.njev += 1
-        return self._gradient(g, "f's automatic gradient")
+        return self._gradient(g, "f's automatic gradient", x)
 
     def value_and_grad(self, x: Any) -> tuple[Any, Any]:
         """(f(x), gradient at x), with one evaluation where the kernel can share it."""
@@ -118,20 +121,24 @@ class Objective:
         v, g, evals = self.kernel(self.backend, self.f, x, self.args, self.batched)
         self.nfev += evals
         self.njev += 1
-        v = self._values(v) if self.batched else self._scalar(v)
-        return v, self._gradient(g, "f's automatic gradient")
+        v = self._values(v, x) if self.batched else self._scalar(v)
+        return v, self._gradient(g, "f's automatic gradient", x)
 
 
 class Line:
     """phi(alpha) = f(x + alpha p) and its slope, for the scalar line searches."""
 
-    __slots__ = ("obj", "x", "p", "alpha", "xa", "g", "g_alpha", "vecdot")
+    __slots__ = ("obj", "x", "p", "alpha", "xa", "g", "g_alpha", "slope")
 
-    def __init__(self, obj: Objective, x: Any, p: Any):
+    def __init__(self, obj: Objective, x: Any, p: Any, slope: Any = None):
+        """``slope(g)``: ``g . p`` as a float (default: ``vecdot``; a model that holds p on the host does it cheaper)."""
         self.obj, self.x, self.p = obj, x, p
         self.alpha = self.g_alpha = None
         self.xa = self.g = None
-        self.vecdot = obj.xp.vecdot
+        if slope is None:
+            vecdot = obj.xp.vecdot
+            slope = lambda g: float(vecdot(g, p))  # noqa: E731
+        self.slope = slope
 
     def point(self, alpha: float) -> Any:
         if alpha != self.alpha:
@@ -146,7 +153,7 @@ class Line:
     def derphi(self, alpha: float) -> float:
         self.g = self.obj.grad(self.point(alpha))
         self.g_alpha = alpha
-        slope = float(self.vecdot(self.g, self.p))
+        slope = self.slope(self.g)
         if not math.isfinite(slope):
             raise NonFinite
         return slope

@@ -10,11 +10,6 @@ from ._base import QuasiNewton
 __all__ = ["BFGS"]
 
 
-def _matvec(xp: Any, a: Any, v: Any) -> Any:
-    """``a @ v`` for a matrix and a vector (TensorFlow's matmul wants matrices)."""
-    return xp.matmul(a, v[:, None])[:, 0]
-
-
 class BFGS(QuasiNewton):
     """Broyden-Fletcher-Goldfarb-Shanno minimiser, written once for every backend.
 
@@ -63,44 +58,31 @@ class BFGS(QuasiNewton):
     ):
         super().__init__(max_iterations, tolerance, line_search, track_path, backend)
 
-    # -- one problem --------------------------------------------------------------
-    def _init_state(self, xp: Any, x: Any) -> Any:
-        return [xp, xp.eye(x.shape[0], dtype=x.dtype)]
+    # -- the model: a kernel (scicomp.kernels.bfgs), per backend ---------------------------
+    def _init_state(self, obj: Any, x: Any) -> Any:
+        return obj.backend.kernels.bfgs_model(obj.backend, x.shape[0], x.dtype)
 
-    def _direction(self, state: Any, g: Any) -> Any:
-        xp, h = state
-        return -_matvec(xp, h, g)
+    def _direction(self, state: Any, g: Any) -> tuple[Any, float]:
+        return state.direction(g)
 
     def _update(self, state: Any, s: Any, y: Any) -> Any:
-        xp, h = state
-        ys = float(xp.vecdot(y, s))
-        if ys <= 0 and self.line_search == "backtracking":
-            return state  # no positive curvature along the step: keep the model
-        rho = 1000.0 if ys == 0 else 1.0 / ys  # scipy's guard
-        hy = _matvec(xp, h, y)
-        # (I - rho s y^T) H (I - rho y s^T) + rho s s^T, expanded to two outer products (O(n^2))
-        c = rho * rho * float(xp.vecdot(y, hy)) + rho
-        state[1] = h + s[:, None] * (c * s - rho * hy)[None, :] - (rho * hy)[:, None] * s[None, :]
+        state.update(s, y, self.line_search == "backtracking")
         return state
 
-    # -- a batch: (batch, n) arrays, (batch, n, n) models ---------------------------
-    def _init_state_batched(self, xp: Any, x: Any) -> Any:
+    def _step(self, state: Any, alpha: float, p: Any, g: Any, g_new: Any) -> Any:
+        state.step(alpha, p, g, g_new, self.line_search == "backtracking")
+        return state
+
+    def _init_state_batched(self, obj: Any, x: Any) -> Any:
         batch, n = x.shape
-        return [xp, xp.broadcast_to(xp.eye(n, dtype=x.dtype), (batch, n, n))]
+        return obj.backend.kernels.bfgs_model_batched(obj.backend, batch, n, x.dtype)
 
     def _direction_batched(self, state: Any, g: Any) -> Any:
-        xp, h = state
-        return -xp.squeeze(xp.matmul(h, xp.expand_dims(g, -1)), axis=-1)
+        return state.direction(g)
 
     def _update_batched(self, state: Any, s: Any, y: Any, mask: Any) -> Any:
-        xp, h = state
-        ys = xp.sum(y * s, axis=-1)
-        mask = mask & (ys > 0) if self.line_search == "backtracking" else mask
-        rho = xp.where(ys != 0, 1.0 / xp.where(ys != 0, ys, 1.0), 1000.0)
-        hy = xp.squeeze(xp.matmul(h, xp.expand_dims(y, -1)), axis=-1)
-        yhy = xp.sum(y * hy, axis=-1)
-        col, row = (lambda v: xp.expand_dims(v, -1)), (lambda v: xp.expand_dims(v, -2))
-        r = col(col(rho))
-        new = h - r * (col(s) * row(hy) + col(hy) * row(s)) + col(col(rho * rho * yhy + rho)) * (col(s) * row(s))
-        state[1] = xp.where(col(col(mask)), new, h)
+        state.update(s, y, mask, self.line_search == "backtracking")
         return state
+
+    def _take_state_batched(self, state: Any, rows: Any) -> Any:
+        return state.take(rows)

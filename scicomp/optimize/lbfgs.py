@@ -42,8 +42,8 @@ class LBFGS(QuasiNewton):
         super().__init__(max_iterations, tolerance, line_search, track_path, backend)
 
     # -- one problem: lists of pairs -------------------------------------------------
-    def _init_state(self, xp: Any, x: Any) -> Any:
-        return {"xp": xp, "pairs": [], "gamma": 1.0}
+    def _init_state(self, obj: Any, x: Any) -> Any:
+        return {"xp": obj.xp, "pairs": [], "gamma": 1.0}
 
     def _direction(self, state: Any, g: Any) -> Any:
         xp, pairs = state["xp"], state["pairs"]
@@ -57,7 +57,7 @@ class LBFGS(QuasiNewton):
         r = state["gamma"] * q
         for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
             r = r + (a - rho * vecdot(y, r)) * s
-        return -r
+        return -r, -float(vecdot(g, r))
 
     def _update(self, state: Any, s: Any, y: Any) -> Any:
         xp = state["xp"]
@@ -72,7 +72,8 @@ class LBFGS(QuasiNewton):
         return state
 
     # -- a batch: (batch, memory, n) histories, oldest first -------------------------------
-    def _init_state_batched(self, xp: Any, x: Any) -> Any:
+    def _init_state_batched(self, obj: Any, x: Any) -> Any:
+        xp = obj.xp
         batch, n = x.shape
         zeros = xp.zeros((batch, self.memory, n), dtype=x.dtype)
         return {"xp": xp, "s": zeros, "y": zeros, "rho": xp.zeros((batch, self.memory), dtype=x.dtype),
@@ -109,3 +110,7 @@ class LBFGS(QuasiNewton):
         state["rho"] = xp.where(xp.expand_dims(mask, -1), shifted_rho, state["rho"])
         state["gamma"] = xp.where(mask, safe_ys / xp.where(mask, yy, 1.0), state["gamma"])
         return state
+
+    def _take_state_batched(self, state: Any, rows: Any) -> Any:
+        xp = state["xp"]
+        return {"xp": xp, **{k: xp.take(state[k], rows, axis=0) for k in ("s", "y", "rho", "gamma")}}

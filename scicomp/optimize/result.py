@@ -26,8 +26,10 @@ class OptimizeResult(dict):
         stops on its own convergence).
     nfev, njev : int
         Evaluations of the objective and of its gradient (finite-difference
-        evaluations count in ``nfev``, as in scipy). When batched, every call
-        evaluates the whole batch, so these are evaluations per problem.
+        evaluations count in ``nfev``, as in scipy). When batched, these count
+        the vectorised calls; each call evaluates the problems still running
+        (finished ones leave the working set), so they bound the evaluations
+        of any one problem.
     success : bool or array
         Whether the gradient norm fell below the tolerance (``(batch,)`` when batched).
     status : int or array

@@ -33,10 +33,26 @@ WINDOW_EXAMPLES = ("boxcar", "hann", "hamming", "blackman", "blackmanharris", "b
 
 
 def signal_array(
-    b: Backend, x: Any, name: str = "signal", *, allow_complex: bool = True, ndim: int | None = None, min_size: int = 1
+    b: Backend,
+    x: Any,
+    name: str = "signal",
+    *,
+    allow_complex: bool = True,
+    ndim: int | None = None,
+    min_size: int = 1,
+    finite: bool = True,
 ) -> Any:
-    """``x`` as a finite backend array of rank >= 1 (the last axis is time)."""
-    return as_array(b, x, name, ndim=ndim, min_ndim=1, allow_complex=allow_complex, min_size=min_size)
+    """``x`` as a backend array of rank >= 1 (the last axis is time), finite unless ``finite=False``.
+
+    ``finite=False`` leaves the NaN/inf check to the caller (compute_fft reads it off its result).
+    An array of the backend already in the configured dtype then only has its shape checked:
+    this runs on every call, so it skips as_array's conversions.
+    """
+    if not finite and ndim is None and b.owns(x) and (x.dtype == b.float_dtype or (allow_complex and x.dtype == b.complex_dtype)):
+        shape = tuple(x.shape)
+        if shape and 0 not in shape and (shape[-1] is None or shape[-1] >= min_size):
+            return x
+    return as_array(b, x, name, ndim=ndim, min_ndim=1, allow_complex=allow_complex, min_size=min_size, finite=finite)
 
 
 def is_concrete(x: Any) -> bool:

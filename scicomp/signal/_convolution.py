@@ -36,7 +36,7 @@ def _fft_convolve(b: Backend, a: Any, v: Any, mode: str) -> Any:
 
 def _check_pair(a: Any, v: Any, first: str, second: str) -> None:
     try:
-        np.broadcast_shapes(tuple(a.shape[:-1]), tuple(v.shape[:-1]))
+        np.broadcast_shapes(*(tuple(1 if s is None else s for s in t.shape[:-1]) for t in (a, v)))  # None: tracing
     except ValueError as exc:
         raise ValueError(
             f"{second}: batch shape {tuple(v.shape)[:-1]} does not broadcast with {first}'s {tuple(a.shape)[:-1]}"

@@ -8,7 +8,8 @@ backend. Real input gives one-sided spectra, complex input two-sided ones.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.fft
@@ -39,29 +40,63 @@ def _fftshift(b: Backend, x: Any) -> Any:
     return b.xp.concat([x[..., cut:], x[..., :cut]], axis=-1)
 
 
-def compute_fft(b: Backend, fs: float, signal: Any, window: Any = None, normalize: bool = True) -> tuple[Any, Any]:
-    x = signal_array(b, signal)
-    xp = b.xp
-    n = x.shape[-1]
-    complex_input = is_complex(b, x)
+class _FFTPlan(NamedTuple):
+    """Host constants of one compute_fft configuration (read-only: they are cached and shared)."""
+
+    freqs: np.ndarray
+    weights: np.ndarray | None
+    window: np.ndarray | None
+    complex_input: bool
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _make_fft_plan(n: int, fs: float, window: Any, normalize: bool, dtype: Any) -> _FFTPlan:
+    complex_input = np.dtype(getattr(dtype, "as_numpy_dtype", dtype)).kind == "c"
     w = None if window is None else window_values(window, n)
-    if w is not None:
-        x = x * host_constant(b, w, complex_input)
     gain = float(n if w is None else w.sum())  # coherent gain: a sine of amplitude A peaks at A
     if complex_input:
-        magnitudes = _fftshift(b, xp.abs(b.fft.fft(x, axis=-1)))
         freqs = np.fft.fftshift(scipy.fft.fftfreq(n, 1 / fs))
         weights = np.full(n, 1 / gain)
     else:
-        magnitudes = xp.abs(b.fft.rfft(x, axis=-1))
         freqs = scipy.fft.rfftfreq(n, 1 / fs)
         weights = np.full(freqs.shape[0], 2 / gain)
         weights[0] = 1 / gain
         if n % 2 == 0:
             weights[-1] = 1 / gain  # the Nyquist bin has no mirror image either
-    if normalize:
-        magnitudes = magnitudes * host_constant(b, weights)
-    return host_constant(b, freqs), magnitudes
+    return _FFTPlan(
+        _read_only(freqs), _read_only(weights) if normalize else None, None if w is None else _read_only(w), complex_input
+    )
+
+
+_cached_fft_plan = functools.lru_cache(maxsize=128)(_make_fft_plan)
+
+
+def _fft_plan(n: int, fs: float, window: Any, normalize: bool, dtype: Any) -> _FFTPlan:
+    """The plan for a signal of ``n`` samples of ``dtype``, cached unless the window is an array."""
+    if window is None or isinstance(window, (str, tuple)):
+        try:
+            return _cached_fft_plan(n, fs, window, normalize, dtype)
+        except TypeError:  # a tuple holding something unhashable: validated uncached below
+            pass
+    return _make_fft_plan(n, fs, window, normalize, dtype)
+
+
+def compute_fft(b: Backend, fs: float, signal: Any, window: Any = None, normalize: bool = True) -> tuple[Any, Any]:
+    # Finiteness is read off the spectrum's DC bin by the kernel, not by a separate pass over the input.
+    x = signal_array(b, signal, finite=False)
+    plan = _fft_plan(x.shape[-1], fs, window, bool(normalize), x.dtype)
+    if plan.window is not None:
+        x = x * b.kernels.cached_constant(b, plan.window, x.dtype)
+    magnitudes, finite = b.kernels.magnitude_spectrum(b, x, plan.weights, not plan.complex_input)
+    if finite is False:
+        raise ValueError("signal: contains NaN or inf; clean or interpolate the data first")
+    if plan.complex_input:
+        magnitudes = _fftshift(b, magnitudes)
+    return b.kernels.cached_constant(b, plan.freqs), magnitudes
 
 
 def compute_ifft(b: Backend, spectrum: Any, n: Any = None) -> Any:
@@ -169,7 +204,7 @@ def compute_coherence(b: Backend, fs: float, x: Any, y: Any, nperseg: Any = 256)
     if xa.shape[-1] != ya.shape[-1]:
         raise ValueError(f"y: must have as many samples as x along the last axis ({ya.shape[-1]} != {xa.shape[-1]})")
     try:
-        np.broadcast_shapes(tuple(xa.shape[:-1]), tuple(ya.shape[:-1]))
+        np.broadcast_shapes(*(tuple(1 if s is None else s for s in t.shape[:-1]) for t in (xa, ya)))  # None: tracing
     except ValueError as exc:
         raise ValueError(f"y: batch shape {tuple(ya.shape)} does not broadcast with x's {tuple(xa.shape)}") from exc
     nperseg, noverlap = segment_params(xa.shape[-1], nperseg, None)

@@ -12,7 +12,11 @@
 Random numbers come from the backend's seeded generators: the same seed gives
 the same paths on the same backend, run after run; backends draw different
 numbers for the same seed, and their results agree in law (and, given the
-same normals, to rounding: see :mod:`scicomp.stochastic.construction`).
+same normals, to rounding: see :mod:`scicomp.stochastic.construction`). On
+numba (and cupy) the Brownian, GBM and Ornstein-Uhlenbeck paths and the Monte
+Carlo pricer draw their normals inside compiled kernels, from per-path (or
+per-block) streams keyed by the seed, so their results do not depend on the
+thread count either (see :mod:`scicomp.kernels.paths`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Deterministic path construction: standard normals in, exact paths out.
 
 The process classes draw their random numbers and hand them to these
-functions, which hold all the arithmetic. Each is written once against the
+functions, which hold all the arithmetic (Brownian motion, GBM and
+Ornstein-Uhlenbeck go through the backend's sampling kernels instead, which
+follow the same formulas: :mod:`scicomp.kernels.paths`). Each is written once against the
 Backend interface, so feeding the same normals to every backend gives the
 same paths (the cross-backend tests check this against a plain NumPy loop to
 rtol 1e-10), while the random numbers themselves differ between backends.

@@ -2,13 +2,17 @@
 
 Only terminal prices matter for a European payoff, so the Monte Carlo pricer
 samples S_T = s0 exp((r - sigma^2/2) T + sigma sqrt(T) Z) directly and never
-builds paths.
+builds paths. The per-block work is the backend's ``payoff_block_statistics``
+kernel (:mod:`scicomp.kernels.montecarlo`): on numba, one fused compiled
+kernel draws its own normals and keeps running sums, so memory does not grow
+with the number of blocks.
 
 Reproducible chunking
 ---------------------
 The standard normals come in *blocks* of :data:`RANDOM_BLOCK` samples; block
 ``i`` is drawn from its own stream, the i-th child of the seed's
-SeedSequence (spawn key ``(i,)``). A *chunk* - what is held in memory at once -
+SeedSequence (spawn key ``(i,)``; the numba kernel seeds its in-kernel
+generator from that child's state). A *chunk* - what is held in memory at once -
 is a run of whole blocks, as many as fit in ``memory_limit_gb`` (and at most
 :data:`MAX_CHUNK_SAMPLES` samples). Per-block means and sums of squared
 deviations are combined on the host (Chan et al.'s parallel formula), so the
@@ -28,7 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_finite_number, check_positive, check_positive_int, resolve_backend
+from .._validation import (
+    check_choice,
+    check_finite_number,
+    check_positive,
+    check_positive_int,
+    check_scalar_parameter,
+    is_tensor_parameter,
+    is_tracing,
+    resolve_backend,
+)
 from ..backends import Backend
 from ..config import current_config
 from ._common import itemsize, make_seed_sequence, progress_bar
@@ -89,10 +102,10 @@ class OptionPriceResult:
 
 
 def _check_contract(s0: Any, strike: Any, rate: Any, sigma: Any, T: Any, option: Any) -> tuple[float, ...]:
-    s0 = check_positive("s0", s0)
-    strike = check_positive("strike", strike)
-    rate = check_finite_number("rate", rate)
-    sigma = check_positive("sigma", sigma)
+    s0 = check_scalar_parameter("s0", s0, check_positive)  # TensorFlow scalars too: see _price_differentiable
+    strike = check_scalar_parameter("strike", strike, check_positive)
+    rate = check_scalar_parameter("rate", rate, check_finite_number)
+    sigma = check_scalar_parameter("sigma", sigma, check_positive)
     T = check_positive("T", T)
     if not isinstance(option, str):
         raise TypeError(f"option={option!r}: must be 'call' or 'put'")
@@ -121,25 +134,6 @@ def black_scholes_price(s0: float, strike: float, rate: float, sigma: float, T: 
 def _block_stream(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
     """The ``index``-th child of ``root`` (what ``root.spawn(n)[index]`` gives a fresh root), made directly."""
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, index), pool_size=root.pool_size)
-
-
-def _block_statistics(b: Backend, y: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-block mean and sum of squared deviations of ``y`` (blocks of ``sizes``; only the last may be short)."""
-    xp = b.xp
-    full = sizes[0]
-    n_full = sum(1 for s in sizes if s == full)
-    means, m2s = [], []
-    if n_full:
-        rows = xp.reshape(y[: n_full * full], (n_full, full))
-        mean = xp.mean(rows, axis=1)
-        means.append(b.to_numpy(mean))
-        m2s.append(b.to_numpy(xp.sum(xp.square(rows - xp.reshape(mean, (-1, 1))), axis=1)))
-    if n_full < len(sizes):
-        tail = y[n_full * full :]
-        mean = xp.mean(tail)
-        means.append(np.atleast_1d(b.to_numpy(mean)))
-        m2s.append(np.atleast_1d(b.to_numpy(xp.sum(xp.square(tail - mean)))))
-    return np.concatenate(means).astype(np.float64), np.concatenate(m2s).astype(np.float64)
 
 
 def _combine(counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> tuple[float, float]:
@@ -220,21 +214,19 @@ def _blocks_per_chunk(b: Backend, plan: BlockPlan) -> int:
 
 
 def _price_chunk(b: Backend, plan: BlockPlan, first: int, last: int) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """Per-block (count, mean, M2) of the discounted-to-be payoff for blocks [first, last), held at once."""
-    xp = b.xp
+    """Per-block (count, mean, M2) of the discounted-to-be payoff for blocks [first, last), held at once.
+
+    The work is the backend's ``payoff_block_statistics`` kernel
+    (:mod:`scicomp.kernels.montecarlo`): vectorised on numpy, tensorflow and
+    cupy; one fused compiled kernel with in-kernel random numbers on numba.
+    """
     sizes = plan.block_sizes(first, last)
-    draws = [
-        b.random(_block_stream(plan.root, i)).standard_normal((size,)) for i, size in zip(range(first, last), sizes, strict=True)
-    ]
-    z = draws[0] if len(draws) == 1 else xp.concat(draws, axis=0)
-    del draws
+    streams = [_block_stream(plan.root, i) for i in range(first, last)]
     drift = (plan.rate - 0.5 * plan.sigma * plan.sigma) * plan.T
     vol = plan.sigma * math.sqrt(plan.T)
-    y = _payoff(xp, plan.s0 * xp.exp(drift + vol * z), plan.strike, plan.option)
-    if plan.antithetic:
-        y = 0.5 * (y + _payoff(xp, plan.s0 * xp.exp(drift - vol * z), plan.strike, plan.option))
-    del z
-    means, m2s = _block_statistics(b, y, sizes)
+    means, m2s = b.kernels.payoff_block_statistics(
+        b, streams, sizes, plan.s0, plan.strike, drift, vol, plan.option, plan.antithetic
+    )
     return sizes, means, m2s
 
 
@@ -324,6 +316,8 @@ def price_european_option(
     """
     b = resolve_backend(backend)
     plan = plan_blocks(s0, strike, rate, sigma, T, option, n_paths, seed, antithetic, itemsize(b))
+    if is_tracing(b) or any(is_tensor_parameter(v) for v in (plan.s0, plan.strike, plan.rate, plan.sigma)):
+        return _price_differentiable(b, plan)
     step = _blocks_per_chunk(b, plan)
     n_chunks = -(-plan.n_blocks // step)
     parts = []
@@ -335,6 +329,54 @@ def price_european_option(
     return result_from_blocks(plan, parts, n_chunks, b.name)
 
 
-def _payoff(xp: Any, terminal: Any, strike: float, option: str) -> Any:
+def _price_differentiable(b: Backend, plan: BlockPlan) -> OptionPriceResult:
+    """The result with 0-d backend tensors for price, std_error and interval, through which gradients flow.
+
+    Taken when s0, strike, rate or sigma is a TensorFlow tensor / tf.Variable,
+    or when called inside ``tf.function``. It draws the same blocks as the
+    host path (so the same price to rounding), but keeps the statistics on
+    the device (per-chunk mean and squared deviations combined with Chan's
+    formula), so ``tape.gradient(result.price, s0)`` is the pathwise
+    Monte Carlo delta and the call traces.
+    """
+    xp = b.xp
+    s0, strike, rate, sigma = (b.asarray(v) for v in (plan.s0, plan.strike, plan.rate, plan.sigma))
+    drift = (rate - 0.5 * sigma * sigma) * plan.T
+    vol = sigma * math.sqrt(plan.T)
+    step = _blocks_per_chunk(b, plan)
+    counts, means, m2s = [], [], []
+    with b.scope():
+        for first in range(0, plan.n_blocks, step):
+            indices = range(first, min(first + step, plan.n_blocks))
+            sizes = plan.block_sizes(indices.start, indices.stop)
+            draws = [b.random(_block_stream(plan.root, i)).standard_normal((n,)) for i, n in zip(indices, sizes, strict=True)]
+            z = xp.concat(draws, axis=0)
+            y = _tensor_payoff(xp, s0 * xp.exp(drift + vol * z), strike, plan.option)
+            if plan.antithetic:
+                y = 0.5 * (y + _tensor_payoff(xp, s0 * xp.exp(drift - vol * z), strike, plan.option))
+            mean = xp.mean(y)
+            counts.append(float(sum(sizes)))
+            means.append(mean)
+            m2s.append(xp.sum(xp.square(y - mean)))
+        n = float(plan.n_samples)
+        mean = sum(c * m for c, m in zip(counts, means, strict=True)) / n
+        m2 = sum(m2s) + sum(c * xp.square(m - mean) for c, m in zip(counts, means, strict=True))
+        discount = xp.exp(-rate * plan.T)
+        price = discount * mean
+        std_error = discount * xp.sqrt(m2 / ((n - 1.0) * n))
+    return OptionPriceResult(
+        price=price,
+        std_error=std_error,
+        confidence_interval=(price - _Z_95 * std_error, price + _Z_95 * std_error),
+        n_paths=int(2 * plan.n_samples if plan.antithetic else plan.n_samples),
+        option=plan.option,
+        antithetic=plan.antithetic,
+        n_chunks=-(-plan.n_blocks // step),
+        block_size=int(plan.block),
+        backend=b.name,
+    )
+
+
+def _tensor_payoff(xp: Any, terminal: Any, strike: Any, option: str) -> Any:
     intrinsic = terminal - strike if option == "call" else strike - terminal
     return xp.maximum(intrinsic, 0.0)

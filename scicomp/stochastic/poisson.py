@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .._validation import check_memory, check_positive, check_positive_int
+from .._validation import check_memory, check_positive, check_positive_int, is_tracing
 from ..backends import Backend
 from ._common import SeededProcess, check_grid, itemsize, refuse_oversize, time_grid
 
@@ -38,6 +38,9 @@ class PoissonProcess(SeededProcess):
         T = check_positive("T", T)
         b = self._resolve(backend)
         gen = self._generator(b)
+        if is_tracing(b):
+            raise TypeError("arrival_times: the number of arrivals sizes the result, so it cannot be traced "
+                            "(tf.function); call it eagerly, or use counts() on a grid")  # fmt: skip
         with b.scope():
             n = int(round(float(b.to_numpy(gen.poisson(self.rate * T, ())))))
             check_memory(2 * n, itemsize(b), "PoissonProcess.arrival_times", hint="use a shorter horizon T or a lower rate")

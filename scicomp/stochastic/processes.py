@@ -1,10 +1,13 @@
 """Continuous-time processes with exact, vectorised path generation.
 
-Every class draws all the random numbers of a request at once from its own
-stream (see :class:`~scicomp.stochastic._common.SeededProcess`) and builds
-the paths with :mod:`scicomp.stochastic.construction`: no Python loop over
-steps or paths. ``t`` is ``linspace(0, T, n_steps + 1)`` and every path starts
-exactly at its starting value.
+Every class draws the random numbers of a request from its own stream (see
+:class:`~scicomp.stochastic._common.SeededProcess`): no Python loop over steps
+or paths. Brownian motion, GBM and Ornstein-Uhlenbeck paths come from the
+backend's sampling kernels (:mod:`scicomp.kernels.paths`), which on numba and
+cupy draw the normals inside one compiled kernel (per-path counter-keyed
+streams) and elsewhere follow :mod:`scicomp.stochastic.construction`.
+``t`` is ``linspace(0, T, n_steps + 1)`` and every path starts exactly at its
+starting value.
 
 >>> from scicomp.stochastic import GeometricBrownianMotion
 >>> t, paths = GeometricBrownianMotion(0.05, 0.2, s0=100.0, seed=1).generate_paths(1000, T=1.0, n_steps=252)
@@ -18,7 +21,7 @@ import logging
 import math
 from typing import Any
 
-from .._validation import check_finite_number, check_non_negative, check_positive
+from .._validation import check_finite_number, check_non_negative, check_positive, check_scalar_parameter
 from ..backends import Backend
 from . import construction
 from ._common import SeededProcess, check_grid, refuse_oversize, time_grid
@@ -88,15 +91,15 @@ class BrownianMotion(_PathProcess):
     """
 
     def __init__(self, drift: float = 0.0, volatility: float = 1.0, seed: Any = None, *, backend: str | Backend | None = None):
-        self.drift = check_finite_number("drift", drift)
-        self.volatility = check_positive("volatility", volatility)
+        self.drift = check_scalar_parameter("drift", drift)
+        self.volatility = check_scalar_parameter("volatility", volatility, check_positive)
         super().__init__(seed, backend)
 
     def __repr__(self) -> str:
         return f"BrownianMotion(drift={self.drift}, volatility={self.volatility}, seed={self.seed})"
 
     def _start(self, x0: Any) -> float:
-        return 0.0 if x0 is None else check_finite_number("x0", x0)
+        return 0.0 if x0 is None else check_scalar_parameter("x0", x0)
 
     def generate_paths(
         self, n_paths: int, T: float = 1.0, n_steps: int = 100, x0: float = 0.0, *, backend: str | Backend | None = None
@@ -111,8 +114,8 @@ class BrownianMotion(_PathProcess):
         return super().generate_path(T, n_steps, x0, backend=backend)
 
     def _paths(self, b, n_paths, n_steps, dt, start):
-        z = self._generator(b).standard_normal((n_paths, n_steps))
-        return construction.brownian_paths(b, z, dt, self.drift, self.volatility, start)
+        gen = self._generator(b)
+        return b.kernels.sample_brownian_paths(b, gen, n_paths, n_steps, start, self.drift * dt, self.volatility * math.sqrt(dt))
 
     def generate_bridge(
         self, T: float, n_steps: int, x0: float = 0.0, xT: float = 0.0, *, backend: str | Backend | None = None
@@ -124,7 +127,7 @@ class BrownianMotion(_PathProcess):
         path[0] == x0 and path[-1] == xT exactly.
         """
         T, n_steps, _ = check_grid(T, n_steps)
-        x0 = check_finite_number("x0", x0)
+        x0 = check_scalar_parameter("x0", x0)
         xT = check_finite_number("xT", xT)
         b = self._resolve(backend)
         refuse_oversize(1, n_steps, 3, b, "BrownianMotion.generate_bridge")
@@ -143,20 +146,21 @@ class GeometricBrownianMotion(_PathProcess):
     """
 
     def __init__(self, mu: float, sigma: float, s0: float = 1.0, seed: Any = None, *, backend: str | Backend | None = None):
-        self.mu = check_finite_number("mu", mu)
-        self.sigma = check_positive("sigma", sigma)
-        self.s0 = check_positive("s0", s0)
+        self.mu = check_scalar_parameter("mu", mu)
+        self.sigma = check_scalar_parameter("sigma", sigma, check_positive)
+        self.s0 = check_scalar_parameter("s0", s0, check_positive)
         super().__init__(seed, backend)
 
     def __repr__(self) -> str:
         return f"GeometricBrownianMotion(mu={self.mu}, sigma={self.sigma}, s0={self.s0}, seed={self.seed})"
 
     def _start(self, x0: Any) -> float:
-        return self.s0 if x0 is None else check_positive("x0", x0)
+        return self.s0 if x0 is None else check_scalar_parameter("x0", x0, check_positive)
 
     def _paths(self, b, n_paths, n_steps, dt, start):
-        z = self._generator(b).standard_normal((n_paths, n_steps))
-        return construction.gbm_paths(b, z, dt, self.mu, self.sigma, start)
+        log_drift = (self.mu - 0.5 * self.sigma * self.sigma) * dt
+        gen = self._generator(b)
+        return b.kernels.sample_geometric_paths(b, gen, n_paths, n_steps, start, log_drift, self.sigma * math.sqrt(dt))
 
 
 class OrnsteinUhlenbeck(_PathProcess):
@@ -173,20 +177,20 @@ class OrnsteinUhlenbeck(_PathProcess):
         self, theta: float, mu: float, sigma: float, x0: float = 0.0, seed: Any = None, *, backend: str | Backend | None = None
     ):
         self.theta = check_positive("theta", theta)
-        self.mu = check_finite_number("mu", mu)
-        self.sigma = check_positive("sigma", sigma)
-        self.x0 = check_finite_number("x0", x0)
+        self.mu = check_scalar_parameter("mu", mu)
+        self.sigma = check_scalar_parameter("sigma", sigma, check_positive)
+        self.x0 = check_scalar_parameter("x0", x0)
         super().__init__(seed, backend)
 
     def __repr__(self) -> str:
         return f"OrnsteinUhlenbeck(theta={self.theta}, mu={self.mu}, sigma={self.sigma}, x0={self.x0}, seed={self.seed})"
 
     def _start(self, x0: Any) -> float:
-        return self.x0 if x0 is None else check_finite_number("x0", x0)
+        return self.x0 if x0 is None else check_scalar_parameter("x0", x0)
 
     def _paths(self, b, n_paths, n_steps, dt, start):
-        z = self._generator(b).standard_normal((n_paths, n_steps))
-        return construction.ou_paths(b, z, dt, self.theta, self.mu, self.sigma, start)
+        a, c, s = construction.ou_coefficients(dt, self.theta, self.mu, self.sigma)
+        return b.kernels.sample_ar1_paths(b, self._generator(b), n_paths, n_steps, start, a, c, s)
 
     def stationary_distribution(self) -> Any:
         """The stationary law N(mu, sigma^2 / (2 theta)) as a frozen ``scipy.stats.norm`` (host scalars)."""
@@ -231,12 +235,12 @@ class JumpDiffusion(_PathProcess):
         *,
         backend: str | Backend | None = None,
     ):
-        self.drift = check_finite_number("drift", drift)
-        self.volatility = check_positive("volatility", volatility)
+        self.drift = check_scalar_parameter("drift", drift)
+        self.volatility = check_scalar_parameter("volatility", volatility, check_positive)
         self.jump_rate = check_non_negative("jump_rate", jump_rate)
         self.jump_mean = check_finite_number("jump_mean", jump_mean)
         self.jump_std = check_non_negative("jump_std", jump_std)
-        self.s0 = check_positive("s0", s0)
+        self.s0 = check_scalar_parameter("s0", s0, check_positive)
         super().__init__(seed, backend)
 
     def __repr__(self) -> str:
@@ -246,7 +250,7 @@ class JumpDiffusion(_PathProcess):
         )
 
     def _start(self, x0: Any) -> float:
-        return self.s0 if x0 is None else check_positive("x0", x0)
+        return self.s0 if x0 is None else check_scalar_parameter("x0", x0, check_positive)
 
     def _paths(self, b, n_paths, n_steps, dt, start):
         gen = self._generator(b)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_array, check_callable, check_finite_number, resolve_backend
+from .._validation import _is_symbolic, as_array, check_callable, check_finite_number, resolve_backend
 from ..backends import Backend
 from ._common import check_grid, make_seed_sequence, progress_bar, refuse_oversize, time_grid
 
@@ -115,7 +115,8 @@ def integrate(
             states.append(x)
             advance(1)
     paths = b.xp.stack(states, axis=1)
-    if not bool(b.xp.all(b.xp.isfinite(paths))):
+    finite = b.xp.all(b.xp.isfinite(paths))
+    if not _is_symbolic(finite) and not bool(finite):  # unknown inside tf.function
         raise ValueError(
             f"{scheme}: the solution became NaN or infinite; the coefficients may grow too fast for this step size "
             "(increase n_steps or check drift/diffusion)"
