@@ -28,6 +28,9 @@ __all__ = [
     "check_choice",
     "check_callable",
     "check_memory",
+    "check_scalar_parameter",
+    "is_tensor_parameter",
+    "is_tracing",
 ]
 
 
@@ -93,8 +96,10 @@ def as_array(
     xp = backend.xp
     if not allow_complex and xp.isdtype(arr.dtype, "complex floating"):
         raise TypeError(f"{name}: expected real values, got a complex array")
-    if finite and not _is_symbolic(arr) and not bool(xp.all(xp.isfinite(arr))):
-        raise ValueError(f"{name}: contains NaN or inf; clean or interpolate the data first")
+    if finite and not _is_symbolic(arr):
+        all_finite = xp.all(xp.isfinite(arr))  # symbolic inside tf.function even for a captured eager tensor
+        if not _is_symbolic(all_finite) and not bool(all_finite):
+            raise ValueError(f"{name}: contains NaN or inf; clean or interpolate the data first")
     return arr
 
 
@@ -154,3 +159,43 @@ def check_memory(n_elements: int, itemsize: int, what: str, hint: str = "") -> N
             f"{what} needs {need / 1024**3:.3g} GB, over memory_limit_gb={limit_gb:g}; "
             f"{hint + '; ' if hint else ''}or raise it with scicomp.set_config(memory_limit_gb=...)"
         )
+
+
+def is_tracing(backend: Backend) -> bool:
+    """Whether arrays made on ``backend`` now are symbolic (inside ``tf.function`` on the tensorflow backend)."""
+    return _is_symbolic(backend.xp.asarray(0.0))
+
+
+def is_tensor_parameter(value: Any) -> bool:
+    """Whether ``value`` is a TensorFlow tensor or tf.Variable (a model parameter gradients may flow to)."""
+    return type(value).__module__.startswith("tensorflow") or type(value).__name__ == "SymbolicTensor"
+
+
+def check_scalar_parameter(name: str, value: Any, check: Callable[[str, Any], float] = check_finite_number) -> Any:
+    """A scalar model parameter: a real number, or a TensorFlow scalar tensor / tf.Variable.
+
+    A number goes through ``check`` (e.g. :func:`check_positive`) and comes
+    back as a float, as before. A TensorFlow scalar is returned as given (a
+    tf.Variable stays a Variable, read each time it is used, so
+    ``tf.GradientTape`` sees it): it must be 0-d, real floating and in the
+    configured precision (no silent cast); its value is checked with
+    ``check`` when it is eager and not checked while tracing, when it is
+    unknown.
+    """
+    if not is_tensor_parameter(value):
+        return check(name, value)
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not getattr(dtype, "is_floating", False):
+        raise TypeError(f"{name}: a TensorFlow parameter must be a real floating scalar, got dtype {dtype}")
+    if tuple(value.shape) != ():
+        raise ValueError(f"{name}: a TensorFlow parameter must be a scalar (shape ()), got shape {tuple(value.shape)}")
+    precision = current_config().float_precision
+    if dtype.name != precision:
+        raise TypeError(f"{name}: a {dtype.name} tensor in {precision} mode; cast it (tf.cast) or set float_precision")
+    if not _is_symbolic(value):
+        try:
+            number = float(value.numpy() if hasattr(value, "numpy") else value)
+        except (TypeError, ValueError, NotImplementedError):  # a graph tensor: unknown while tracing
+            return value
+        check(name, number)
+    return value

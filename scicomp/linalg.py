@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array, check_choice, resolve_backend
+from ._validation import _is_symbolic, as_array, check_choice, resolve_backend
 from .backends import Backend
 from .errors import IllConditionedWarning
 
@@ -110,8 +110,11 @@ class MatrixOperations:
 
     @staticmethod
     def _checked_condition(b: Backend, a: Any, what: str) -> None:
-        """Raise LinAlgError for a singular matrix; warn when it is ill-conditioned."""
-        cond = float(b.to_numpy(b.linalg.cond(a)))
+        """Raise LinAlgError for a singular matrix; warn when it is ill-conditioned (skipped inside tf.function)."""
+        cond = b.linalg.cond(a)
+        if _is_symbolic(cond):  # tracing: the value is unknown until the graph runs
+            return
+        cond = float(b.to_numpy(cond))
         if not np.isfinite(cond) or cond * _eps(b) >= 1.0:
             raise np.linalg.LinAlgError(
                 f"{what}: the matrix is singular to working precision (condition number {cond:.3g} in {b.precision})"
@@ -173,6 +176,8 @@ class MatrixOperations:
         a = _matrix(b, A, square=True)
         if symmetric is None:
             symmetric = MatrixOperations.is_symmetric(a, backend=b)
+            if _is_symbolic(symmetric):
+                raise ValueError("symmetric=None: cannot test the matrix inside tf.function; pass symmetric=True or False")
         with b.scope():
             return b.linalg.eigh(a)[0] if symmetric else b.linalg.eig(a)[0]
 
@@ -203,11 +208,13 @@ class MatrixOperations:
         """Lower-triangular ``L`` with ``A = L @ L.T``; LinAlgError if A is not positive definite."""
         b = resolve_backend(backend)
         a = _matrix(b, A, square=True)
-        if not MatrixOperations.is_symmetric(a, backend=b):
+        symmetric = MatrixOperations.is_symmetric(a, backend=b)
+        if not _is_symbolic(symmetric) and not symmetric:
             raise np.linalg.LinAlgError("cholesky: the matrix is not symmetric, so not positive definite")
         with b.scope():
             lower = b.linalg.cholesky(a)
-            if not bool(b.xp.all(b.xp.isfinite(lower))):  # GPU routines return NaN instead of raising
+            finite = b.xp.all(b.xp.isfinite(lower))
+            if not _is_symbolic(finite) and not bool(finite):  # GPU routines return NaN instead of raising
                 raise np.linalg.LinAlgError("cholesky: the matrix is not positive definite")
             return lower
 
@@ -241,14 +248,20 @@ class MatrixOperations:
         xp = b.xp
         with b.scope():
             at = xp.matrix_transpose(a) if hasattr(xp, "matrix_transpose") else a.T
-            return bool(xp.all(xp.abs(a - at) <= atol + rtol * xp.abs(at)))
+            result = xp.all(xp.abs(a - at) <= atol + rtol * xp.abs(at))
+            return result if _is_symbolic(result) else bool(result)  # inside tf.function: a boolean tensor
 
     @staticmethod
     def is_positive_definite(A: Any, *, backend: BackendLike = None) -> bool:
         """Whether ``A`` is symmetric with a Cholesky factorisation."""
         b = resolve_backend(backend)
         a = _matrix(b, A)
-        if not MatrixOperations.is_symmetric(a, backend=b):
+        symmetric = MatrixOperations.is_symmetric(a, backend=b)
+        if _is_symbolic(symmetric):  # inside tf.function: a boolean tensor, from the eigenvalues of the symmetric part
+            xp = b.xp
+            lowest = xp.min(b.linalg.eigh(0.5 * (a + xp.matrix_transpose(a)))[0])
+            return xp.logical_and(symmetric, lowest > 0)
+        if not symmetric:
             return False
         try:
             MatrixOperations.cholesky(a, backend=b)

@@ -87,6 +87,24 @@ class TensorFlowNamespace:
         }.items():
             setattr(self, name, op)
         self.concatenate = self.concat
+        self.reshape = self._reshape  # tf.reshape, plus shapes with unknown (None) batch dimensions
+
+    def _reshape(self, x: Any, shape: Any) -> Any:
+        """tf.reshape that also takes a shape holding ``None`` (a dimension unknown while tracing).
+
+        Algorithms build target shapes from ``x.shape``, whose leading
+        dimensions are None under ``tf.function`` with a dynamic batch. A lone
+        None becomes -1; several take the matching dimension of ``tf.shape(x)``
+        (the leading-dimensions-kept pattern: ``(*x.shape[:-1], a, b)``).
+        """
+        tf = self.tf
+        if isinstance(shape, (tuple, list)) and any(s is None for s in shape):
+            if sum(s is None for s in shape) == 1 and -1 not in shape:
+                shape = [-1 if s is None else s for s in shape]
+            else:
+                dynamic = tf.shape(x)
+                shape = tf.stack([dynamic[i] if s is None else tf.constant(s, dynamic.dtype) for i, s in enumerate(shape)])
+        return tf.reshape(x, shape)
 
     def isfinite(self, x: Any) -> Any:
         """Elementwise finiteness; a complex value is finite when both its parts are (tf.math.is_finite refuses complex)."""
@@ -256,6 +274,11 @@ class TensorFlowNamespace:
         if axis is None:
             x, axis = self.tf.reshape(x, [-1]), 0
         return self.tf.gather(x, indices, axis=axis)
+
+    def nonzero(self, x: Any) -> tuple[Any, ...]:
+        """Indices of the nonzero (True) elements, one int64 array per dimension (the standard's nonzero)."""
+        where = self.tf.where(x)
+        return tuple(where[:, i] for i in builtins.range(len(x.shape)))
 
     def sort(self, x: Any, axis: int = -1, descending: bool = False) -> Any:
         return self.tf.sort(x, axis=axis, direction="DESCENDING" if descending else "ASCENDING")

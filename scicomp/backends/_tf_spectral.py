@@ -145,7 +145,8 @@ def tensorflow_linalg(tf: Any) -> Any:
         x = tf.linalg.lstsq(a, bm, fast=False)
         rank = matrix_rank(a)
         m, n = a.shape[-2], a.shape[-1]
-        if int(rank) == n and m > n:  # numpy reports residuals only for full-rank, tall systems
+        full_rank = bool(rank == n) if tf.executing_eagerly() else True  # tracing: rank unknown, assume full
+        if full_rank and m > n:  # numpy reports residuals only for full-rank, tall systems
             residual = tf.reduce_sum(tf.square(tf.abs(tf.linalg.matmul(a, x) - bm)), axis=0)
         else:
             residual = tf.zeros([0], dtype=a.dtype)

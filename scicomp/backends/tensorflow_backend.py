@@ -42,6 +42,72 @@ def load_tensorflow(config: SciCompConfig | None = None) -> Any:
     return tf
 
 
+def exclude_from_autograph(tf: Any) -> None:
+    """Tell AutoGraph to call scicomp's code as plain Python inside ``tf.function``.
+
+    scicomp's TensorFlow paths are written with TF ops and static Python
+    control flow only, so AutoGraph has nothing to rewrite in them; converting
+    them anyway costs seconds on every first trace (AutoGraph parses and
+    transforms the source of each function it meets). TensorFlow treats its
+    own modules, NumPy and Keras this way; this adds ``scicomp`` to that list
+    (idempotent; a no-op if TensorFlow's internal config moves).
+    """
+    try:
+        from tensorflow.python.autograph.core import config as autograph_config
+    except ImportError:  # pragma: no cover - internal module moved
+        logger.debug("AutoGraph config not found; scicomp functions will be converted (slower first trace)")
+        return
+    rules = tuple(autograph_config.CONVERSION_RULES)
+    if not any(getattr(rule, "_prefix", None) == "scicomp" for rule in rules):
+        autograph_config.CONVERSION_RULES = (autograph_config.DoNotConvert("scicomp"), *rules)
+
+
+class StatelessPhilox:
+    """The numbers ``tf.random.Generator.from_seed(seed)`` gives, from stateless ops and a Python-side counter.
+
+    A Generator keeps its Philox state in a tf.Variable, which ``tf.function``
+    will not create on a later trace; a generator made while tracing uses this
+    instead. It draws with the stateless V2 kernels at the key and counter the
+    Generator would hold, advancing the counter as the stateful ops do (256
+    per element), so a traced call draws the same numbers as the eager one.
+    The counter advances at trace time: every run of one traced function
+    repeats its numbers (seed the call differently for new ones).
+    """
+
+    _SKIP = 256  # Philox counter increments per output element, as the stateful kernels advance it
+
+    def __init__(self, tf: Any, seed: int):
+        from tensorflow.python.ops import gen_stateless_random_ops_v2 as ops  # the key/counter kernels
+
+        self._tf, self._ops = tf, ops
+        with tf.init_scope():
+            state = [int(v) % 2**64 for v in np.asarray(tf.random.create_rng_state(seed, "philox"))]
+        self._counter = state[0] + (state[1] << 64)
+        self._key = tf.constant(np.array([state[2]], dtype=np.uint64))
+
+    def _next(self, shape: Any) -> tuple[Any, Any]:
+        counter = self._counter
+        self._counter = (counter + self._SKIP * int(np.prod(shape, dtype=np.int64))) % 2**128
+        return self._key, self._tf.constant(np.array([counter % 2**64, counter >> 64], dtype=np.uint64))
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=None):
+        key, counter = self._next(shape)
+        return self._ops.stateless_random_normal_v2(shape, key, counter, 1, dtype=dtype) * stddev + mean
+
+    def uniform(self, shape, minval=0.0, maxval=1.0, dtype=None):
+        tf = self._tf
+        key, counter = self._next(shape)
+        if tf.as_dtype(dtype).is_integer:
+            low, high = tf.constant(minval, dtype), tf.constant(maxval, dtype)
+            return self._ops.stateless_random_uniform_int_v2(shape, key, counter, 1, minval=low, maxval=high)
+        return self._ops.stateless_random_uniform_v2(shape, key, counter, 1, dtype=dtype) * (maxval - minval) + minval
+
+    def make_seeds(self, count=1):
+        key, counter = self._next((count,))
+        keys = self._ops.stateless_random_uniform_full_int_v2((count,), key, counter, 1, dtype=self._tf.int64)
+        return self._tf.stack([keys, self._tf.zeros_like(keys)])
+
+
 class TensorFlowRandom(RandomGenerator):
     """tf.random.Generator (Philox) seeded from the SeedSequence."""
 
@@ -49,8 +115,11 @@ class TensorFlowRandom(RandomGenerator):
         super().__init__(backend, seed_sequence)
         tf = backend.tf
         seed = int(seed_sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-        with tf.device(backend.device):
-            self._rng = tf.random.Generator.from_seed(seed)
+        if tf.executing_eagerly():
+            with tf.device(backend.device):
+                self._rng = tf.random.Generator.from_seed(seed)
+        else:  # made while tracing a tf.function, where a Generator's state variable is refused
+            self._rng = StatelessPhilox(tf, seed)
         self._tf = tf
         self._dtype = backend.float_dtype
 
@@ -93,6 +162,7 @@ class TensorFlowBackend(Backend):
         from ._tf_namespace import TensorFlowNamespace
         from ._tf_spectral import TensorFlowFFT, tensorflow_linalg
 
+        exclude_from_autograph(tf)
         self.xp = TensorFlowNamespace(tf, self.float_dtype, self.complex_dtype)
         self.fft = TensorFlowFFT(tf, self.float_dtype, self.complex_dtype)
         self.linalg = tensorflow_linalg(tf)
