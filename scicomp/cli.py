@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -227,6 +228,103 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the REST service on uvicorn (needs the ``service`` extra)."""
+    from .service.runner import serve
+
+    serve(
+        {
+            "host": args.host,
+            "port": args.port,
+            "workers": args.workers,
+            "threads": args.threads,
+            "auth": False if args.no_auth else None,
+            "jwt_secret_file": args.jwt_secret_file,
+            "backend": args.backend,
+            "time_limit_s": args.time_limit,
+            "max_array_elements": args.max_elements,
+            "max_path_steps": args.max_path_steps,
+            "max_body_bytes": args.max_body_bytes,
+            "store_path": args.store,
+            "cache": False if args.no_cache else None,
+            "encrypt": True if args.encrypt else None,
+            "log_level": args.log_level,
+            "log_file": args.log_file,
+        }
+    )
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Print a signed JWT for the service."""
+    from .service.runner import make_token
+
+    print(make_token(args.user, args.permissions, args.ttl, args.jwt_secret_file))
+    return 0
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    """Result store maintenance: stats, clear, vacuum."""
+    from .service.runner import open_store
+
+    store = open_store(args.store)
+    try:
+        if args.action == "stats":
+            stats = store.stats()
+            if args.json:
+                print(json.dumps(stats, indent=2))
+            else:
+                print(f"store {stats['path']}: {stats['rows']} results, {stats['payload_bytes']} payload bytes, "
+                      f"{stats['encrypted_rows']} encrypted, file {stats['file_bytes']} bytes")  # fmt: skip
+                for op, entry in stats["operations"].items():
+                    print(f"  {op}: {entry['rows']} results, {entry['payload_bytes']} bytes")
+        elif args.action == "clear":
+            print(f"cleared {store.clear()} results from {store.path}")
+        else:
+            store.vacuum()
+            print(f"vacuumed {store.path}")
+    finally:
+        store.close()
+    return 0
+
+
+def _add_service_parsers(sub: Any) -> None:
+    """The service's subcommands: serve, token, store."""
+    serve = sub.add_parser("serve", help='run the REST service (pip install "scicomp[service]")')
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--threads", type=int, help="computation threads per worker")
+    serve.add_argument("--no-auth", action="store_true", help="no JWT auth (allowed on a loopback host only)")
+    serve.add_argument("--jwt-secret-file", help="file holding the JWT secret (else SCICOMP_JWT_SECRET)")
+    serve.add_argument("--backend", choices=("auto", *BACKEND_NAMES), help="backend (default: the scicomp config)")
+    serve.add_argument("--time-limit", type=float, help="seconds per request before 504 (default 30)")
+    serve.add_argument("--max-elements", type=int, help="elements per array (default 1000000)")
+    serve.add_argument("--max-path-steps", type=int, help="paths x steps per request (default 10000000)")
+    serve.add_argument("--max-body-bytes", type=int, help="request body limit in bytes (default 16 MiB)")
+    serve.add_argument("--store", help="result store: SQLite file or :memory: (default: user data dir)")
+    serve.add_argument("--no-cache", action="store_true", help="do not store or reuse results")
+    serve.add_argument("--encrypt", action="store_true", help="encrypt stored results (key: SCICOMP_ENCRYPTION_KEY)")
+    serve.add_argument("--log-level", help="level of the JSON logs (default: the scicomp config)")
+    serve.add_argument("--log-file", help="also write the JSON logs to this file")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="create a JWT for the service")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="print a signed token")
+    create.add_argument("--user", required=True, help="the token's subject")
+    create.add_argument("--permissions", required=True, help="comma-separated: signal,stochastic,optimize,linalg,admin")
+    create.add_argument("--ttl", default="24h", help="lifetime: seconds or 30m, 24h, 7d (default 24h)")
+    create.add_argument("--jwt-secret-file", help="file holding the secret (else SCICOMP_JWT_SECRET)")
+    create.set_defaults(func=cmd_token)
+
+    store = sub.add_parser("store", help="result store: stats, clear, vacuum")
+    store.add_argument("action", choices=("stats", "clear", "vacuum"))
+    store.add_argument("--store", help="store path (default: SCICOMP_SERVICE_STORE_PATH or the user data dir)")
+    store.add_argument("--json", action="store_true", help="machine-readable stats")
+    store.set_defaults(func=cmd_store)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scicomp", description="Scientific computing on NumPy, Numba, CuPy or TensorFlow.")
     parser.add_argument("--version", action="version", version=f"scicomp {scicomp.__version__}")
@@ -257,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="benchmark-dashboard", help="output folder (default: ./benchmark-dashboard)")
     bench.add_argument("--suite", help="the benchmarks/ folder (default: found from the current directory)")
     bench.set_defaults(func=cmd_bench)
+    _add_service_parsers(sub)
     return parser
 
 

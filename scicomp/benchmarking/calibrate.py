@@ -112,7 +112,7 @@ def calibrate(
     table = QUICK_SIZES if quick else SIZES
     result: dict[str, Any] = {
         "version": 1,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpu": _cpu_model(), "backends": backends},
         "families": {},
     }

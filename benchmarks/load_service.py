@@ -1,0 +1,233 @@
+"""Load benchmark of the REST service (issue 5): not a test, run it by hand.
+
+Starts ``scicomp serve`` with 2 workers on a free loopback port, then
+
+1. a single client posts 4096-sample FFT requests one after another, as JSON
+   and as ``application/x-npy`` (``Accept`` x-npy too), and reports the p50;
+2. 100 concurrent clients (httpx async) post 4096-sample FFT requests for
+   30 s and it reports requests/s, p50/p95/p99 latency and the error count.
+
+Every request carries a different signal (so every request is computed and
+written to the result store) unless ``--repeat`` sends one signal over and
+over (then the store answers). Targets on a 2-core machine: 0 errors,
+>= 300 requests/s with 100 clients, single-client p50 <= 3 ms (JSON) and
+<= 1.5 ms (x-npy). Results go to ``benchmarks/results/service_load_<cpu>.json``.
+
+    python benchmarks/load_service.py [--duration 30] [--clients 100] [--repeat]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+
+from scicomp.service.auth import create_token
+
+N_SAMPLES = 4096
+URL_PATH = "/api/v1/signal/fft"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, store: str, secret: str, extra: list[str]) -> subprocess.Popen:
+    env = dict(os.environ, SCICOMP_JWT_SECRET=secret)
+    cmd = [sys.executable, "-m", "scicomp", "serve", "--port", str(port), "--workers", str(workers), "--store", store, *extra]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    ready = 0
+    deadline = time.monotonic() + 120
+    while ready < workers:
+        line = proc.stderr.readline()
+        if not line or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the server did not start: {line!r}")
+        if "Application startup complete" in line:
+            ready += 1
+    # keep draining stderr (one JSON log line per computation) so the server never blocks on a full pipe
+    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    return proc
+
+
+def json_body(rng: np.random.Generator) -> bytes:
+    return orjson.dumps({"signal": rng.standard_normal(N_SAMPLES), "sampling_rate": 1000.0}, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def npy_body(rng: np.random.Generator) -> bytes:
+    stream = io.BytesIO()
+    np.save(stream, rng.standard_normal(N_SAMPLES), allow_pickle=False)
+    return stream.getvalue()
+
+
+def single_client(base: str, token: str, n: int, kind: str, repeat: bool) -> dict:
+    rng = np.random.default_rng(1 if kind == "json" else 2)
+    headers = {"authorization": f"Bearer {token}"}
+    if kind == "json":
+        headers["content-type"] = "application/json"
+        make = json_body
+    else:
+        headers["content-type"] = "application/x-npy"
+        headers["accept"] = "application/x-npy"
+        make = npy_body
+    url = base + URL_PATH + ("?sampling_rate=1000" if kind == "npy" else "")
+    fixed = make(rng)
+    latencies = []
+    errors = 0
+    with httpx.Client(timeout=30) as client:
+        for i in range(n + 50):
+            body = fixed if repeat else make(rng)
+            t0 = time.perf_counter()
+            r = client.post(url, content=body, headers=headers)
+            dt = time.perf_counter() - t0
+            if r.status_code != 200:
+                errors += 1
+            if i >= 50:  # warm-up excluded
+                latencies.append(dt)
+    lat = np.array(latencies) * 1000
+    return {"requests": n, "errors": errors, "p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95))}
+
+
+async def load(base: str, token: str, clients: int, duration: float, repeat: bool) -> dict:
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def client_loop(client: httpx.AsyncClient, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        fixed = json_body(rng)
+        while time.perf_counter() < stop:
+            body = fixed if repeat else json_body(rng)
+            t0 = time.perf_counter()
+            try:
+                r = await client.post(base + URL_PATH, content=body, headers=headers)
+                ok = r.status_code == 200
+                if not ok:
+                    errors.append(f"HTTP {r.status_code}")
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+                ok = False
+            if ok:
+                latencies.append(time.perf_counter() - t0)
+
+    # One AsyncClient (one keep-alive connection) per simulated client, made before the clock
+    # starts: a single shared pool of 100 connections costs httpx far more CPU per request
+    # than the server spends on it.
+    pool = [httpx.AsyncClient(timeout=60, limits=limits) for _ in range(clients)]
+    stop = time.perf_counter() + duration
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client_loop(client, 100 + i) for i, client in enumerate(pool)))
+    elapsed = time.perf_counter() - t0
+    await asyncio.gather(*(client.aclose() for client in pool))
+    lat = np.array(latencies) * 1000
+    return {
+        "clients": clients,
+        "duration_s": round(elapsed, 2),
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": float(np.percentile(lat, 50)),
+        "p95_ms": float(np.percentile(lat, 95)),
+        "p99_ms": float(np.percentile(lat, 99)),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+    }
+
+
+def cpu_name() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        name = re.search(r"model name\s*:\s*(.+)", text).group(1)
+    except (OSError, AttributeError):
+        name = platform.processor() or platform.machine()
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--single", type=int, default=500, help="requests of the single-client runs")
+    parser.add_argument("--repeat", action="store_true", help="send one signal over and over (store hits)")
+    parser.add_argument("--server-arg", action="append", default=[], help="extra 'scicomp serve' argument (repeatable)")
+    parser.add_argument("--out", help="JSON output (default benchmarks/results/service_load_<cpu>.json)")
+    args = parser.parse_args()
+
+    load_at_start = os.getloadavg()
+    secret = secrets.token_urlsafe(48)
+    token = create_token(secret.encode(), "load", ["signal"], 3600)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = start_server(port, args.workers, str(Path(tmp) / "store.sqlite3"), secret, args.server_arg)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            single_json = single_client(base, token, args.single, "json", args.repeat)
+            print(
+                f"single client, JSON : p50 {single_json['p50_ms']:.2f} ms  p95 {single_json['p95_ms']:.2f} ms  errors {single_json['errors']}"
+            )
+            single_npy = single_client(base, token, args.single, "npy", args.repeat)
+            print(
+                f"single client, x-npy: p50 {single_npy['p50_ms']:.2f} ms  p95 {single_npy['p95_ms']:.2f} ms  errors {single_npy['errors']}"
+            )
+            loaded = asyncio.run(load(base, token, args.clients, args.duration, args.repeat))
+            print(
+                f"{loaded['clients']} clients, {loaded['duration_s']} s: {loaded['requests_per_s']} requests/s, "
+                f"p50 {loaded['p50_ms']:.1f} ms  p95 {loaded['p95_ms']:.1f} ms  p99 {loaded['p99_ms']:.1f} ms, "
+                f"errors {loaded['errors']} {loaded['error_kinds'] or ''}"
+            )
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    targets = {
+        "errors == 0": loaded["errors"] == 0 and single_json["errors"] == 0 and single_npy["errors"] == 0,
+        "requests_per_s >= 300": loaded["requests_per_s"] >= 300,
+        "single JSON p50 <= 3 ms": single_json["p50_ms"] <= 3.0,
+        "single x-npy p50 <= 1.5 ms": single_npy["p50_ms"] <= 1.5,
+    }
+    for name, ok in targets.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    report = {
+        "benchmark": "load_service",
+        "machine": {
+            "cpu": cpu_name(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in load_at_start],  # other work on a shared machine skews latency
+        },
+        "server": {"workers": args.workers, "signal_samples": N_SAMPLES, "distinct_signals": not args.repeat},
+        "single_client_json": single_json,
+        "single_client_npy": single_npy,
+        "concurrent": loaded,
+        "targets": targets,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out = Path(args.out) if args.out else Path(__file__).parent / "results" / f"service_load_{cpu_name()}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {out}")
+    return 0 if all(targets.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
