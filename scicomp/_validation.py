@@ -20,6 +20,7 @@ from .errors import MemoryLimitError
 
 __all__ = [
     "resolve_backend",
+    "element_count",
     "as_array",
     "check_positive",
     "check_positive_int",
@@ -32,6 +33,22 @@ __all__ = [
     "is_tensor_parameter",
     "is_tracing",
 ]
+
+
+def element_count(x: Any) -> int | None:
+    """Number of elements of an array-like, read from its shape (no conversion); None if unknown."""
+    if x is None:
+        return None
+    try:
+        shape = np.shape(x)
+    except Exception:  # ragged lists and the like: let validation report them
+        return None
+    count = 1
+    for n in shape:
+        if n is None:
+            return None
+        count *= int(n)
+    return count
 
 
 def resolve_backend(backend: str | Backend | None, family: str | None = None, size: int | None = None) -> Backend:

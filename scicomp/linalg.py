@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _is_symbolic, as_array, check_choice, resolve_backend
+from ._validation import _is_symbolic, as_array, check_choice, element_count, resolve_backend
 from .backends import Backend
 from .errors import IllConditionedWarning
 
@@ -45,7 +45,7 @@ class MatrixOperations:
     @staticmethod
     def condition_number(A: Any, p: Any = None, *, backend: BackendLike = None) -> Any:
         """Condition number in the ``p`` norm (None: 2-norm), as numpy.linalg.cond."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         check_choice("p", p, (None, 1, -1, 2, -2, np.inf, -np.inf, "fro", "nuc"))
         with b.scope():
             return b.linalg.cond(_matrix(b, A, square=p not in (None, 2, -2)), p)
@@ -53,7 +53,7 @@ class MatrixOperations:
     @staticmethod
     def matrix_multiply(A: Any, B: Any, *, backend: BackendLike = None) -> Any:
         """``A @ B`` for matrices or vectors, with a clear message when shapes disagree."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = as_array(b, A, "A", ndim=(1, 2))
         m = as_array(b, B, "B", ndim=(1, 2))
         inner_a = a.shape[-1]
@@ -71,7 +71,7 @@ class MatrixOperations:
         """``A`` to the integer power ``n`` by repeated squaring (negative: of the inverse)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"n={n!r}: the power must be an integer")
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A, square=True)
         with b.scope():
             if n < 0:
@@ -90,21 +90,21 @@ class MatrixOperations:
     @staticmethod
     def trace(A: Any, *, backend: BackendLike = None) -> Any:
         """Sum of the diagonal of a square matrix."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A, square=True)
         with b.scope():
             return b.xp.sum(a * b.xp.eye(a.shape[0], dtype=a.dtype))
 
     @staticmethod
     def determinant(A: Any, *, backend: BackendLike = None) -> Any:
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.det(_matrix(b, A, square=True))
 
     @staticmethod
     def rank(A: Any, tol: float | None = None, *, backend: BackendLike = None) -> Any:
         """Numerical rank: singular values above ``tol`` (default as numpy.linalg.matrix_rank)."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.matrix_rank(_matrix(b, A), tol)
 
@@ -130,7 +130,7 @@ class MatrixOperations:
     @staticmethod
     def inverse(A: Any, *, backend: BackendLike = None) -> Any:
         """Inverse of a square matrix; warns when ill-conditioned, raises LinAlgError when singular."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A, square=True)
         with b.scope():
             MatrixOperations._checked_condition(b, a, "inverse")
@@ -142,7 +142,7 @@ class MatrixOperations:
 
         Warns when ``A`` is ill-conditioned and raises LinAlgError when it is singular.
         """
-        bk = resolve_backend(backend)
+        bk = resolve_backend(backend, "linalg", element_count(A))
         a, rhs = MatrixOperations._system(bk, A, b, "solve", square=True)
         with bk.scope():
             MatrixOperations._checked_condition(bk, a, "solve")
@@ -151,7 +151,7 @@ class MatrixOperations:
     @staticmethod
     def lstsq(A: Any, b: Any, *, backend: BackendLike = None) -> tuple[Any, Any, Any, Any]:
         """Least-squares solution: ``(x, residuals, rank, singular_values)`` as numpy.linalg.lstsq."""
-        bk = resolve_backend(backend)
+        bk = resolve_backend(backend, "linalg", element_count(A))
         a, rhs = MatrixOperations._system(bk, A, b, "lstsq", square=False)
         with bk.scope():
             return bk.linalg.lstsq(a, rhs)
@@ -172,7 +172,7 @@ class MatrixOperations:
 
         ``symmetric=None`` tests the matrix with :meth:`is_symmetric`.
         """
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A, square=True)
         if symmetric is None:
             symmetric = MatrixOperations.is_symmetric(a, backend=b)
@@ -184,14 +184,14 @@ class MatrixOperations:
     @staticmethod
     def svd(A: Any, full_matrices: bool = True, compute_uv: bool = True, *, backend: BackendLike = None) -> Any:
         """``(U, s, Vh)`` with ``A = U @ diag(s) @ Vh`` (or ``s`` alone), as scipy.linalg.svd."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.svd(_matrix(b, A), full_matrices=full_matrices, compute_uv=compute_uv)
 
     @staticmethod
     def qr(A: Any, mode: str = "reduced", *, backend: BackendLike = None) -> tuple[Any, Any]:
         """``(Q, R)`` with ``A = Q @ R``; mode 'reduced' or 'complete'."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         check_choice("mode", mode, ("reduced", "complete"))
         with b.scope():
             return b.linalg.qr(_matrix(b, A), mode=mode)
@@ -199,14 +199,14 @@ class MatrixOperations:
     @staticmethod
     def lu(A: Any, *, backend: BackendLike = None) -> tuple[Any, Any, Any]:
         """``(P, L, U)`` with ``A = P @ L @ U``, as scipy.linalg.lu."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.lu(_matrix(b, A, square=True))
 
     @staticmethod
     def cholesky(A: Any, *, backend: BackendLike = None) -> Any:
         """Lower-triangular ``L`` with ``A = L @ L.T``; LinAlgError if A is not positive definite."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A, square=True)
         symmetric = MatrixOperations.is_symmetric(a, backend=b)
         if not _is_symbolic(symmetric) and not symmetric:
@@ -220,28 +220,28 @@ class MatrixOperations:
 
     @staticmethod
     def frobenius_norm(A: Any, *, backend: BackendLike = None) -> Any:
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.norm(_matrix(b, A), "fro")
 
     @staticmethod
     def spectral_norm(A: Any, *, backend: BackendLike = None) -> Any:
         """Largest singular value."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.norm(_matrix(b, A), 2)
 
     @staticmethod
     def nuclear_norm(A: Any, *, backend: BackendLike = None) -> Any:
         """Sum of the singular values."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         with b.scope():
             return b.linalg.norm(_matrix(b, A), "nuc")
 
     @staticmethod
     def is_symmetric(A: Any, rtol: float = 1e-10, atol: float = 1e-12, *, backend: BackendLike = None) -> bool:
         """Whether ``A`` equals its transpose within ``atol + rtol * |A.T|`` elementwise."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A)
         if a.shape[0] != a.shape[1]:
             return False
@@ -254,7 +254,7 @@ class MatrixOperations:
     @staticmethod
     def is_positive_definite(A: Any, *, backend: BackendLike = None) -> bool:
         """Whether ``A`` is symmetric with a Cholesky factorisation."""
-        b = resolve_backend(backend)
+        b = resolve_backend(backend, "linalg", element_count(A))
         a = _matrix(b, A)
         symmetric = MatrixOperations.is_symmetric(a, backend=b)
         if _is_symbolic(symmetric):  # inside tf.function: a boolean tensor, from the eigenvalues of the symmetric part

@@ -93,6 +93,7 @@ def test_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(
         backends._status, "numba", backends.BackendStatus("numba", False, "numba is not installed", None, None, "numba")
     )
+    monkeypatch.setattr(backends, "_last", {})  # forget the answer cached for this config
     with pytest.raises(scicomp.BackendUnavailableError, match=r"scicomp\[numba\]"):
         scicomp.get_backend("numba")
 

@@ -166,3 +166,13 @@ def test_backends_agree_with_numpy_and_black_scholes(backend_name, s0, log_money
     assert abs(got.price - ref.price) < 5 * math.hypot(got.std_error, ref.std_error)
     if backend_name == "numpy":  # numba draws its own numbers in a fused kernel: agreement in law only (above)
         np.testing.assert_allclose(got.price, ref.price, rtol=1e-10)
+
+
+def test_black_scholes_limits_and_overflow():
+    from scicomp.stochastic import black_scholes_price
+
+    # sigma*sqrt(T) underflows to 0: the deterministic limit, max(s0 - K e^{-rT}, 0)
+    assert black_scholes_price(100.0, 90.0, 0.05, 5e-324, 1.0) == pytest.approx(100.0 - 90.0 * np.exp(-0.05))
+    assert black_scholes_price(100.0, 90.0, 0.05, 5e-324, 1.0, option="put") == 0.0
+    with pytest.raises(ValueError, match="overflows"):
+        black_scholes_price(100.0, 100.0, -1e308, 0.2, 10.0)

@@ -20,6 +20,7 @@ import numpy as np
 from ..config import BACKEND_CHOICES, SciCompConfig, config_context, current_config
 from ..errors import BackendUnavailableError, ConfigError
 from .base import Backend, BackendStatus, RandomGenerator
+from .profile import load_profile
 
 __all__ = [
     "Backend",
@@ -47,6 +48,7 @@ _CLASSES = {
 _lock = threading.RLock()
 _status: dict[str, BackendStatus] = {}
 _instances: dict[tuple[Any, ...], Backend] = {}
+_last: dict[str | None, tuple[SciCompConfig, Backend]] = {}
 _fallback_warned = False
 _applied_threads: int | None = None
 
@@ -127,10 +129,8 @@ def _apply_threads(config: SciCompConfig) -> None:
 
 def _size_aware(family: str, size: int, config: SciCompConfig) -> str | None:
     """The calibration profile's pick for an 'auto' call of ``family`` at ``size``."""
-    from .profile import choose, load_profile
+    from .profile import choose
 
-    if load_profile() is None:
-        return None
     candidates = {"numpy"}
     for other in ("numba", "cupy", "tensorflow") if config.use_gpu else ("numba",):
         st = status(other)
@@ -145,20 +145,28 @@ def get_backend(name: str | Backend | None = None, *, family: str | None = None,
     ``family`` and ``size`` describe the call (see :mod:`scicomp.backends.profile`):
     under ``'auto'`` with a calibration profile present, they pick the backend
     that was fastest here for that size. Instances are cached per backend and
-    the settings they depend on, so this is cheap enough to call on every
-    algorithm call.
+    the settings they depend on, and the last answer per name is remembered
+    for the config object it was made under, so this costs well under a
+    microsecond on the hot path of every algorithm call.
     """
     if isinstance(name, Backend):
         return name
     config = current_config()
-    if name is None and config.backend == "numpy":
-        resolved = "numpy"  # the common case skips the resolution logic
-    else:
-        resolved = None
-        if family is not None and size is not None and (name or config.backend) == "auto":
-            resolved = _size_aware(family, size, config)
-        if resolved is None:
-            resolved = resolve_backend_name(name, config)
+    if _applied_threads != config.num_threads:
+        _apply_threads(config)
+    if family is None or size is None or load_profile() is None:
+        hit = _last.get(name)
+        if hit is not None and hit[0] is config:  # configs are replaced, never mutated, on change
+            return hit[1]
+        backend = _instance(resolve_backend_name(name, config), config)
+        _last[name] = (config, backend)
+        return backend
+    resolved = _size_aware(family, size, config) if (name or config.backend) == "auto" else None
+    return _instance(resolved or resolve_backend_name(name, config), config)
+
+
+def _instance(resolved: str, config: SciCompConfig) -> Backend:
+    """The cached Backend for ``resolved`` and the settings a backend depends on."""
     key = (
         resolved,
         config.float_precision,
@@ -175,8 +183,6 @@ def get_backend(name: str | Backend | None = None, *, family: str | None = None,
             if backend is None:
                 backend = backend_class(resolved)(config)
                 _instances[key] = backend
-    if _applied_threads != config.num_threads:
-        _apply_threads(config)
     return backend
 
 

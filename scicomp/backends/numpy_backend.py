@@ -124,11 +124,15 @@ class NumpyBackend(Backend):
         self.float_dtype = np.dtype(config.float_precision)
         self.complex_dtype = np.dtype("complex64" if config.float_precision == "float32" else "complex128")
         self.device = "cpu"
-        self.fft = fft_namespace(config.fft_method, config.num_threads, self.float_dtype)
         self.linalg = linalg_namespace()
         from ..kernels import kernels_for
 
         self.kernels = kernels_for(self.name)
+
+    @functools.cached_property
+    def fft(self):
+        """Built on first use: importing scipy.fft costs ~0.2 s that path generation never needs."""
+        return fft_namespace(self.config.fft_method, self.config.num_threads, self.float_dtype)
 
     @classmethod
     def probe(cls) -> BackendStatus:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .._validation import check_positive, resolve_backend
+from .._validation import check_positive, element_count, resolve_backend
 from ..backends import Backend
 from ..config import current_config
 from . import _convolution, _filtering, _generate, _spectral
@@ -51,8 +51,9 @@ class SignalProcessor:
     def __repr__(self) -> str:
         return f"SignalProcessor(sampling_rate={self.sampling_rate:g}, backend={self.backend!r})"
 
-    def _backend(self, backend: str | Backend | None) -> Backend:
-        return resolve_backend(self.backend if backend is None else backend)
+    def _backend(self, backend: str | Backend | None, data: Any = None) -> Backend:
+        """The call's backend; its data's size lets 'auto' follow the calibration profile."""
+        return resolve_backend(self.backend if backend is None else backend, "fft", element_count(data))
 
     # -- generation --------------------------------------------------------------
     def generate_signal(
@@ -108,7 +109,7 @@ class SignalProcessor:
         windowed signal. ``window`` is a scipy.signal.get_window name (periodic,
         e.g. ``'hann'``), a (name, parameter) tuple or a host array of n values.
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _spectral.compute_fft(b, self.sampling_rate, signal, window, normalize)
 
     def compute_ifft(self, spectrum: Any, n: int | None = None, *, backend: str | Backend | None = None) -> Any:
@@ -117,7 +118,7 @@ class SignalProcessor:
         It inverts the complex spectrum ``fft(x)``, not compute_fft's
         magnitudes (which have no phase). ``n`` crops or zero-pads the input.
         """
-        b = self._backend(backend)
+        b = self._backend(backend, spectrum)
         return _spectral.compute_ifft(b, spectrum, n)
 
     def power_spectral_density(
@@ -142,7 +143,7 @@ class SignalProcessor:
         Raises ValueError when ``nperseg`` exceeds the signal length (SciPy
         only warns).
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _spectral.power_spectral_density(b, self.sampling_rate, signal, method, nperseg, noverlap, window, scaling)
 
     def compute_spectrogram(
@@ -160,7 +161,7 @@ class SignalProcessor:
         ``Sxx`` has shape (..., len(f), len(t)), PSD scaling; ``t`` holds the
         segment centres in seconds.
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _spectral.compute_spectrogram(b, self.sampling_rate, signal, nperseg, noverlap, window)
 
     def compute_coherence(self, x: Any, y: Any, nperseg: int = 256, *, backend: str | Backend | None = None) -> tuple[Any, Any]:
@@ -171,7 +172,7 @@ class SignalProcessor:
         dimensions broadcast. A signal with zero power in some bin raises
         ValueError (coherence is undefined there).
         """
-        b = self._backend(backend)
+        b = self._backend(backend, x)
         return _spectral.compute_coherence(b, self.sampling_rate, x, y, nperseg)
 
     def compute_correlation(
@@ -184,7 +185,7 @@ class SignalProcessor:
         ``normalize=True`` divides by ``sqrt(sum|x|**2 * sum|y|**2)``, so an
         autocorrelation peaks at 1 and every value lies in [-1, 1].
         """
-        b = self._backend(backend)
+        b = self._backend(backend, x)
         return _convolution.compute_correlation(b, x, y, mode, normalize)
 
     def dominant_frequencies(self, signal: Any, k: int = 1, *, backend: str | Backend | None = None) -> Any:
@@ -192,7 +193,7 @@ class SignalProcessor:
 
         Strongest first; shape (k,) for a 1-D signal, (..., k) for a batch.
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _spectral.dominant_frequencies(b, self.sampling_rate, signal, k)
 
     # -- convolution and filters -----------------------------------------------------
@@ -202,7 +203,7 @@ class SignalProcessor:
         ``mode``: 'full' (n_a + n_b - 1 samples), 'same' (n_a, centred) or
         'valid' (|n_a - n_b| + 1). Batch dimensions broadcast.
         """
-        bk = self._backend(backend)
+        bk = self._backend(backend, a)
         return _convolution.convolve(bk, a, b, mode)
 
     def design_filter(
@@ -229,7 +230,7 @@ class SignalProcessor:
         the signal). The coefficients (a small array) are read on the host and
         used in the signal's precision.
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _filtering.apply_filter(b, signal, sos, method)
 
     def detect_peaks(
@@ -250,5 +251,5 @@ class SignalProcessor:
         runs on the host through ``tf.numpy_function`` (one copy of the
         signal; indices and values come back as tensors).
         """
-        b = self._backend(backend)
+        b = self._backend(backend, signal)
         return _filtering.detect_peaks(b, signal, height, distance, prominence)

@@ -93,8 +93,9 @@ class SeededProcess:
         clone._generators = {}
         return clone
 
-    def _resolve(self, backend: str | Backend | None) -> Backend:
-        return resolve_backend(self._backend if backend is None else backend)
+    def _resolve(self, backend: str | Backend | None, size: int | None = None) -> Backend:
+        """The call's backend; ``size`` (paths x steps) lets 'auto' follow the calibration profile."""
+        return resolve_backend(self._backend if backend is None else backend, "paths", size)
 
     def _generator(self, b: Backend) -> Any:
         gen = self._generators.get(b)

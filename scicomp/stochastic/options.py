@@ -123,12 +123,25 @@ def black_scholes_price(s0: float, strike: float, rate: float, sigma: float, T: 
 
     s0, strike, rate, sigma, T = _check_contract(s0, strike, rate, sigma, T, option)
     vol = sigma * math.sqrt(T)
+    try:
+        discounted_strike = strike * math.exp(-rate * T)
+    except OverflowError:
+        discounted_strike = math.inf
+    if not math.isfinite(discounted_strike):
+        raise ValueError(f"rate={rate!r}, T={T!r}: the discount factor exp(-rate*T) overflows")
+    if vol == 0.0:  # sigma*sqrt(T) underflowed: the deterministic limit, the discounted intrinsic value
+        forward_gap = s0 - discounted_strike
+        return float(max(forward_gap, 0.0) if option == "call" else max(-forward_gap, 0.0))
     d1 = (math.log(s0 / strike) + (rate + 0.5 * sigma * sigma) * T) / vol
     d2 = d1 - vol
-    discounted_strike = strike * math.exp(-rate * T)
-    if option == "call":
-        return float(s0 * ndtr(d1) - discounted_strike * ndtr(d2))
-    return float(discounted_strike * ndtr(-d2) - s0 * ndtr(-d1))
+    with np.errstate(all="ignore"):
+        if option == "call":
+            price = float(s0 * ndtr(d1) - discounted_strike * ndtr(d2))
+        else:
+            price = float(discounted_strike * ndtr(-d2) - s0 * ndtr(-d1))
+    if not math.isfinite(price):
+        raise ValueError(f"s0={s0!r}, strike={strike!r}, rate={rate!r}, sigma={sigma!r}, T={T!r}: the price overflows")
+    return price
 
 
 def _block_stream(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
@@ -314,7 +327,8 @@ def price_european_option(
     not depend on the chunking). :func:`scicomp.distributed.price_european_option`
     spreads the same blocks over a Dask cluster.
     """
-    b = resolve_backend(backend)
+    n_draws = n_paths if isinstance(n_paths, int) and not isinstance(n_paths, bool) else None
+    b = resolve_backend(backend, "paths", n_draws)  # one step per path: 'auto' may follow the profile
     plan = plan_blocks(s0, strike, rate, sigma, T, option, n_paths, seed, antithetic, itemsize(b))
     if is_tracing(b) or any(is_tensor_parameter(v) for v in (plan.s0, plan.strike, plan.rate, plan.sigma)):
         return _price_differentiable(b, plan)

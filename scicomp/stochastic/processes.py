@@ -59,7 +59,7 @@ class _PathProcess(SeededProcess):
         """
         T, n_steps, n_paths = check_grid(T, n_steps, n_paths)
         start = self._start(x0)
-        b = self._resolve(backend)
+        b = self._resolve(backend, n_paths * n_steps)
         refuse_oversize(n_paths, n_steps, self._arrays_per_path, b, f"{type(self).__name__}.generate_paths")
         with b.scope():
             t = time_grid(b, T, n_steps)
