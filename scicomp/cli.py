@@ -248,6 +248,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "store_path": args.store,
             "cache": False if args.no_cache else None,
             "encrypt": True if args.encrypt else None,
+            "dask_scheduler": args.dask_scheduler,
+            "dask_min_paths": args.dask_min_paths,
             "log_level": args.log_level,
             "log_file": args.log_file,
         }
@@ -305,6 +307,8 @@ def _add_service_parsers(sub: Any) -> None:
     serve.add_argument("--store", help="result store: SQLite file or :memory: (default: user data dir)")
     serve.add_argument("--no-cache", action="store_true", help="do not store or reuse results")
     serve.add_argument("--encrypt", action="store_true", help="encrypt stored results (key: SCICOMP_ENCRYPTION_KEY)")
+    serve.add_argument("--dask-scheduler", help="tcp://host:8786: hand large pricing requests to this Dask cluster")
+    serve.add_argument("--dask-min-paths", type=int, help="paths from which pricing goes to Dask (default 1000000)")
     serve.add_argument("--log-level", help="level of the JSON logs (default: the scicomp config)")
     serve.add_argument("--log-file", help="also write the JSON logs to this file")
     serve.set_defaults(func=cmd_serve)

@@ -49,6 +49,7 @@ SCHEDULER_ENV = "SCICOMP_DASK_SCHEDULER"
 logger = logging.getLogger("scicomp.distributed")
 _lock = threading.Lock()
 _default_client: Any = None
+_clients: dict[str, Any] = {}
 
 
 def _distributed() -> Any:
@@ -69,7 +70,11 @@ def get_client(scheduler: str | None = None, n_workers: int | None = None) -> An
     distributed = _distributed()
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if address:
-        return distributed.Client(address)
+        with _lock:  # one client per scheduler, reused (a service asks for it on every large request)
+            client = _clients.get(address)
+            if client is None or client.status != "running":
+                client = _clients[address] = distributed.Client(address)
+            return client
     with _lock:
         if _default_client is None or _default_client.status != "running":
             cluster = distributed.LocalCluster(
@@ -80,9 +85,12 @@ def get_client(scheduler: str | None = None, n_workers: int | None = None) -> An
 
 
 def close_client() -> None:
-    """Shut down the local cluster made by :func:`get_client`, if any."""
+    """Close the clients :func:`get_client` made, and shut down its local cluster, if any."""
     global _default_client
     with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
         if _default_client is not None:
             cluster = _default_client.cluster
             _default_client.close()

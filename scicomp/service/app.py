@@ -38,7 +38,7 @@ from .middleware import BodyTooLarge, ServiceMiddleware, error_body
 from .models import DetailedHealthResponse, ErrorResponse, HealthResponse, Limits
 from .npy import NPY_MEDIA_TYPE, NpyError, is_npy, read_npy, wants_npy, write_npy
 from .openapi import install_openapi
-from .operations import OPERATIONS, Operation, ResultOverflow, check_finite_result
+from .operations import OPERATIONS, Operation, ResultOverflow, check_finite_result, configure_dask
 from .settings import ServiceSettings
 from .store import ResultStore, StoreKey, params_hash
 
@@ -66,6 +66,7 @@ class ServiceState:
         self.pool: ThreadPoolExecutor | None = None
         self.open()
         self.limits = Limits(max_array_elements=settings.max_array_elements, max_path_steps=settings.max_path_steps)
+        configure_dask(settings.dask_scheduler, settings.dask_min_paths)
         self.context = {"limits": self.limits}
 
     def authorize(self, request: Request, permission: str) -> Principal | None:

@@ -22,7 +22,7 @@ from ..backends import Backend
 from . import metrics, models
 from .objectives import build_objective
 
-__all__ = ["Operation", "OPERATIONS", "ResultOverflow", "check_finite_result"]
+__all__ = ["Operation", "OPERATIONS", "ResultOverflow", "check_finite_result", "configure_dask", "DASK"]
 
 
 class ResultOverflow(ValueError):
@@ -82,15 +82,38 @@ def _brownian(req: models.BrownianRequest, b: Backend) -> dict[str, Any]:
     return {"t": to_numpy(t), "paths": to_numpy(paths)}
 
 
+@dataclass
+class DaskHandOff:
+    """Where large pricing requests go: a Dask scheduler address and the size that sends them there."""
+
+    scheduler: str | None = None
+    min_paths: int = 10**6
+
+
+DASK = DaskHandOff()
+
+
+def configure_dask(scheduler: str | None, min_paths: int) -> None:
+    """Called once at startup from the service settings (``--dask-scheduler``)."""
+    DASK.scheduler, DASK.min_paths = scheduler, min_paths
+
+
 def _option_price(req: models.OptionPriceRequest, b: Backend) -> dict[str, Any]:
     from ..config import current_config
     from ..stochastic import black_scholes_price, price_european_option
 
     n_paths = current_config().monte_carlo_samples if req.n_paths is None else req.n_paths
-    result = price_european_option(
-        req.s0, req.strike, req.rate, req.sigma, req.T, req.option, n_paths=n_paths, seed=_seed(req.seed),
-        antithetic=req.antithetic, backend=b,
-    )  # fmt: skip
+    args = (req.s0, req.strike, req.rate, req.sigma, req.T, req.option)
+    if DASK.scheduler and n_paths >= DASK.min_paths:
+        # The same random blocks priced across the cluster: the result equals the local one.
+        from .. import distributed
+
+        client = distributed.get_client(DASK.scheduler)
+        result = distributed.price_european_option(
+            *args, n_paths=n_paths, seed=_seed(req.seed), antithetic=req.antithetic, client=client
+        )
+    else:
+        result = price_european_option(*args, n_paths=n_paths, seed=_seed(req.seed), antithetic=req.antithetic, backend=b)
     low, high = result.confidence_interval
     return {
         "price": float(result.price),

@@ -63,6 +63,8 @@ class ServiceSettings(BaseSettings):
     encrypt: bool = False
     encryption_key: SecretStr | None = Field(None, validation_alias="SCICOMP_ENCRYPTION_KEY")
     backend: str | None = None
+    dask_scheduler: str | None = Field(None, description="tcp://host:8786: hand large pricing requests to this Dask cluster")
+    dask_min_paths: int = Field(10**6, ge=1, description="option-price requests with at least this many paths go to Dask")
     log_level: str | None = None
     log_file: str | None = None
 
