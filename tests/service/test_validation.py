@@ -103,8 +103,13 @@ def test_results_that_overflow_are_422(client):
     rejected(client.post(API + "/stochastic/brownian", json=body, headers=H), 422, "paths", "non-finite")
 
 
-def test_extreme_but_schema_valid_inputs_are_422_not_500(client):
+def test_extreme_but_schema_valid_inputs_are_answered_not_500(client):
+    # sigma * sqrt(T) underflows to 0: the price is the deterministic limit max(s0 - K e^{-rT}, 0) = 0 here
     body = {"s0": 100, "strike": 100, "rate": 0.0, "sigma": 5e-324, "T": 1e-300, "n_paths": 100, "seed": 1}
+    response = client.post(API + "/stochastic/option-price", json=body, headers=H)
+    assert response.status_code == 200, response.text
+    assert response.json()["black_scholes"] == 0.0 and response.json()["price"] == 0.0
+    body = {**body, "rate": -1e308, "T": 10.0}  # the discount factor overflows
     rejected(client.post(API + "/stochastic/option-price", json=body, headers=H), 422)
 
 
