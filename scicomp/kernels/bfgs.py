@@ -22,21 +22,26 @@ time goes into per-operation overhead, not arithmetic.
 
 * numpy / numba, float64, ``n <= SMALL_N``: the model lives in Python floats
   (O(n^2) scalar arithmetic beats ~1 us per NumPy call at this size, as the
-  scalar line searches of :mod:`scicomp.optimize.line_search` do); only the
-  direction comes back as an array. Otherwise fused NumPy: in-place updates,
-  ``ufunc.outer`` instead of broadcast temporaries. Batched: in place on the
-  rows of ``mask``, batched products by ``einsum`` (NumPy's batched matmul
-  makes one small call per matrix and is several times slower at n = 2).
+  scalar line searches of :mod:`scicomp.optimize.line_search` do), in
+  straight-line code generated per n (:mod:`._bfgs_host`); the model also
+  offers the host interface that :mod:`scicomp.optimize._host`'s loop runs
+  on. Otherwise fused NumPy: in-place updates, ``ufunc.outer`` instead of
+  broadcast temporaries. Batched, ``n <= SMALL_N``: one operation per matrix
+  entry on strided columns, written with ``copyto(where=mask)`` (reductions
+  and ``einsum`` over a short last axis cost several times more); larger n:
+  in place on the rows of ``mask``, batched products by ``einsum`` (NumPy's
+  batched matmul makes one small call per matrix).
 * tensorflow / cupy: the same formulas through the array namespace.
 """
 
 from __future__ import annotations
 
 import math
-from operator import mul
 from typing import Any
 
 import numpy as np
+
+from ._bfgs_host import host_functions
 
 __all__ = ["implementations", "SMALL_N"]
 
@@ -48,52 +53,58 @@ def _rho(ys: float) -> float:
 
 
 # -- one problem, numpy: Python floats for tiny n -----------------------------------------
-class _ScalarModel:
-    """H as a list of rows of Python floats."""
+_F64 = np.dtype(np.float64)
 
-    __slots__ = ("h", "n", "dtype", "_g", "_p")
+
+class _ScalarModel:
+    """H as a flat tuple of Python floats, updated by straight-line code generated for n.
+
+    Besides the model interface it offers the host one the quasi-Newton loop
+    of :mod:`scicomp.optimize._host` runs on (iterate, gradient and direction
+    as lists of floats, arrays only at the user's boundary): ``host_ops``
+    (the unrolled ``point``, ``dot``, ``gnorm``, ``direction`` and ``step`` of
+    :mod:`._bfgs_host`, ``step`` and ``direction`` taking ``h``), ``h``,
+    ``to_list(v)`` (a list of floats, or None when ``v`` is not a float64
+    array of shape ``(n,)``) and ``to_array(values)``.
+    """
+
+    __slots__ = ("h", "n", "dtype", "host_ops", "_g", "_p")
 
     def __init__(self, n: int, dtype: Any):
         self.n, self.dtype = n, dtype
-        self.h = [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
+        self.h = tuple(1.0 if i == j else 0.0 for i in range(n) for j in range(n))
+        self.host_ops = host_functions(n)
         self._g = self._p = None
 
+    # host interface
+    def to_list(self, v: Any) -> list | None:
+        if type(v) is np.ndarray and v.dtype is _F64 and v.shape == (self.n,):
+            return v.tolist()
+        return None
+
+    @staticmethod
+    def to_array(values: list) -> np.ndarray:
+        return np.array(values)  # a list of Python floats: float64
+
+    # model interface
     def direction(self, g: np.ndarray) -> tuple[np.ndarray, float]:
         gl = g.tolist()
-        p = [-sum(map(mul, row, gl)) for row in self.h]
+        p = self.host_ops.direction(self.h, gl)
         self._g, self._p = gl, p
-        return np.array(p, dtype=self.dtype), sum(map(mul, gl, p))
+        return np.array(p, dtype=self.dtype), self.host_ops.dot(gl, p)
 
     def slope(self, g: np.ndarray) -> float:
         """``g . p`` for the last direction p."""
-        return sum(map(mul, g.tolist(), self._p))
+        return self.host_ops.dot(g.tolist(), self._p)
 
     def step(self, alpha: float, p: np.ndarray, g: np.ndarray, g_new: np.ndarray, require_curvature: bool) -> None:
         """The update for the step ``s = alpha p`` from the last direction, ``y = g_new - g``."""
         if self._p is None:
             return self.update(alpha * p, g_new - g, require_curvature)
-        sl = [alpha * v for v in self._p]
-        yl = [a - b for a, b in zip(g_new.tolist(), self._g, strict=False)]
-        return self._update(sl, yl, require_curvature)
+        self.h = self.host_ops.step(self.h, alpha, self._p, self._g, g_new.tolist(), require_curvature)
 
     def update(self, s: np.ndarray, y: np.ndarray, require_curvature: bool) -> None:
-        return self._update(s.tolist(), y.tolist(), require_curvature)
-
-    def _update(self, sl: list, yl: list, require_curvature: bool) -> None:
-        ys = sum(map(mul, yl, sl))
-        if ys <= 0 and require_curvature:
-            return
-        rho = _rho(ys)
-        hy = [sum(map(mul, row, yl)) for row in self.h]
-        c = rho * rho * sum(map(mul, yl, hy)) + rho
-        rhy = [rho * v for v in hy]
-        u = [c * si - ri for si, ri in zip(sl, rhy, strict=False)]
-        # H + s u^T - (rho H y) s^T: the expanded (I - rho s y^T) H (I - rho y s^T) + rho s s^T.
-        # (zip(strict=False): equal lengths by construction, and strict checking costs ~1 us here.)
-        self.h = [
-            [hij + si * uj - ri * sj for hij, uj, sj in zip(row, u, sl, strict=False)]
-            for row, si, ri in zip(self.h, sl, rhy, strict=False)
-        ]
+        self.h = self.host_ops.update(self.h, s.tolist(), y.tolist(), require_curvature)
 
 
 # -- one problem, numpy: fused in-place updates -------------------------------------------------
@@ -238,6 +249,76 @@ class _NumpyBatchedModel:
         return type(self)(self.h[rows])
 
 
+class _NumpyColumnsBatchedModel(_NumpyBatchedModel):
+    """(batch, n, n) NumPy models for small n: one operation per matrix entry, no reductions.
+
+    NumPy's reductions and ``einsum`` over a short last axis cost several times
+    more than ``n`` column operations on strided views; an update is computed
+    for every row and written where ``mask`` holds with ``copyto(where=)``
+    (no gather / scatter of the rows).
+    """
+
+    __slots__ = ()
+
+    def direction(self, g: np.ndarray) -> np.ndarray:
+        h = self.h
+        n = g.shape[1]
+        p = np.empty_like(g)
+        for i in range(n):
+            acc = h[:, i, 0] * g[:, 0]
+            for j in range(1, n):
+                acc += h[:, i, j] * g[:, j]
+            np.negative(acc, out=p[:, i])
+        return p
+
+    def update(self, s: np.ndarray, y: np.ndarray, mask: np.ndarray, require_curvature: bool) -> None:
+        h = self.h
+        n = s.shape[1]
+        cols = range(n)
+        ys = y[:, 0] * s[:, 0]
+        for j in range(1, n):
+            ys += y[:, j] * s[:, j]
+        if require_curvature:
+            mask = mask & (ys > 0)
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            return
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            rho = np.divide(1.0, ys, out=np.full_like(ys, 1000.0), where=ys != 0)
+            hy = []
+            for i in cols:
+                acc = h[:, i, 0] * y[:, 0]
+                for j in range(1, n):
+                    acc += h[:, i, j] * y[:, j]
+                hy.append(acc)
+            yhy = y[:, 0] * hy[0]
+            for j in range(1, n):
+                yhy += y[:, j] * hy[j]
+            c = rho * rho * yhy + rho
+            r = [rho * v for v in hy]
+            u = [c * s[:, j] - r[j] for j in cols]
+            where = None if count == mask.shape[0] else mask
+            for i in cols:
+                for j in cols:
+                    new = h[:, i, j] + s[:, i] * u[j] - r[i] * s[:, j]
+                    np.copyto(h[:, i, j], new, where=True if where is None else where)
+
+    @classmethod
+    def identity(cls, backend: Any, batch: int, n: int, dtype: Any) -> _NumpyBatchedModel:
+        h = np.zeros((batch, n, n), dtype=dtype)
+        h[:, np.arange(n), np.arange(n)] = 1.0
+        return cls(h)
+
+    def take(self, rows: Any) -> _NumpyBatchedModel:
+        return type(self)(np.take(self.h, rows, axis=0))
+
+
+def _numpy_model_batched(backend: Any, batch: int, n: int, dtype: Any) -> Any:
+    if n <= SMALL_N:
+        return _NumpyColumnsBatchedModel.identity(backend, batch, n, dtype)
+    return _NumpyBatchedModel.identity(backend, batch, n, dtype)
+
+
 def _numpy_model(backend: Any, n: int, dtype: Any) -> Any:
     if n <= SMALL_N and np.dtype(dtype) == np.float64:
         return _ScalarModel(n, dtype)
@@ -260,7 +341,7 @@ def implementations(backend_name: str) -> dict[str, Any]:
     if backend_name in ("numpy", "numba"):
         return {
             "bfgs_model": _numpy_model,
-            "bfgs_model_batched": _NumpyBatchedModel.identity,
+            "bfgs_model_batched": _numpy_model_batched,
             "max_abs": _numpy_max_abs,
         }
     return {

@@ -14,9 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .._validation import as_array, check_callable, check_choice, check_positive, check_positive_int, resolve_backend
 from ..backends import Backend
 from ..config import current_config
+from ._host import solve_host
 from ._objective import Line, NonFinite, Objective
 from .line_search import LineSearchError, backtracking, wolfe12
 from .result import OptimizeResult
@@ -115,7 +118,9 @@ class Minimizer:
             args = tuple(args)
         if not isinstance(args, tuple):
             args = (args,)
-        b = resolve_backend(self.backend if backend is None else backend)
+        shape = np.shape(x0) if not hasattr(x0, "shape") else tuple(x0.shape)
+        problems = int(shape[0]) if len(shape) == 2 and shape[0] is not None else 1  # 'auto' may follow the profile
+        b = resolve_backend(self.backend if backend is None else backend, "bfgs", problems)
         config = current_config()
         maxiter = config.max_optimization_iterations if self.max_iterations is None else self.max_iterations
         tol = config.optimization_tolerance if self.tolerance is None else self.tolerance
@@ -168,6 +173,9 @@ class QuasiNewton(Minimizer):
         max_abs = obj.backend.kernels.max_abs
         b = obj.backend
         wolfe = self.line_search == "wolfe"
+        state = self._init_state(obj, x)
+        if wolfe and obj.jac is not None and getattr(state, "host_ops", None) is not None and state.to_list(x) is not None:
+            return solve_host(self, obj, x, maxiter, tol, state)  # a tiny problem: the same loop on Python floats
         path = [x] if self.track_path else None
         k, status = 0, 0
         f = g = None
@@ -177,7 +185,6 @@ class QuasiNewton(Minimizer):
             if not math.isfinite(gnorm):
                 raise NonFinite
             old_old = f + float(xp.sqrt(xp.vecdot(g, g))) / 2  # scipy: first trial step gives |dx| ~ 1
-            state = self._init_state(obj, x)
             while gnorm > tol and k < maxiter:
                 p, derphi0 = self._direction(state, g)
                 line = Line(obj, x, p, getattr(state, "slope", None))

@@ -127,8 +127,11 @@ def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):  # n
     return stx, fx, dx, sty, fy, dy, stpf, brackt
 
 
-def _dcsrch(phi, derphi, alpha1, phi0, derphi0, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):  # noqa: C901
-    """More-Thuente search (MINPACK-2 dcsrch); returns (alpha or None, phi(alpha))."""
+def _dcsrch(phid, alpha1, phi0, derphi0, ftol, gtol, xtol, stpmin, stpmax, maxiter=100):  # noqa: C901
+    """More-Thuente search (MINPACK-2 dcsrch); returns (alpha or None, phi(alpha)).
+
+    ``phid(alpha) -> (phi(alpha), phi'(alpha))``: the search always wants both.
+    """
     if alpha1 < stpmin or alpha1 > stpmax or derphi0 >= 0:
         return None, phi0
     brackt, stage = False, 1
@@ -141,8 +144,7 @@ def _dcsrch(phi, derphi, alpha1, phi0, derphi0, ftol, gtol, xtol, stpmin, stpmax
     stmin, stmax = 0.0, alpha1 + 4.0 * alpha1
     stp = alpha1
     for _ in range(maxiter):
-        f = phi(stp)
-        g = derphi(stp)
+        f, g = phid(stp)
         ftest = finit + stp * gtest
         if stage == 1 and f <= ftest and g >= 0:
             stage = 2
@@ -273,13 +275,19 @@ def wolfe12(
     c2: float = 0.9,
     amin: float = 1e-100,
     amax: float = 1e100,
+    phi_derphi: Callable[[float], tuple[float, float]] | None = None,
 ) -> tuple[float, float]:
     """A step satisfying the strong Wolfe conditions, as scipy's ``_line_search_wolfe12``.
 
-    Returns ``(alpha, phi(alpha))``; raises :class:`LineSearchError` when both
+    ``phi_derphi(alpha) -> (phi(alpha), derphi(alpha))``, when given, is what
+    the More-Thuente search calls (it always wants both: one call instead of
+    two); the fallback search calls ``phi`` and ``derphi``. Returns
+    ``(alpha, phi(alpha))``; raises :class:`LineSearchError` when both
     searches fail.
     """
-    alpha, phi1 = _dcsrch(phi, derphi, initial_step(phi0, old_phi0, derphi0), phi0, derphi0, c1, c2, 1e-14, amin, amax)
+    if phi_derphi is None:
+        phi_derphi = lambda a: (phi(a), derphi(a))  # noqa: E731
+    alpha, phi1 = _dcsrch(phi_derphi, initial_step(phi0, old_phi0, derphi0), phi0, derphi0, c1, c2, 1e-14, amin, amax)
     if alpha is None:
         alpha, phi1 = _wolfe2(phi, derphi, phi0, old_phi0, derphi0, c1, c2, amax)
         if alpha is None:
