@@ -187,6 +187,9 @@ def render_dashboard(current: Path, out_dir: Path, results_dir: Path | None = No
         f"{machine.get('cores', '?')} cores; backends {html.escape(', '.join(machine.get('backends', [])))}; "
         f"run {html.escape(run.get('datetime', '')[:19])}</p>",
         "<h2>Targets</h2>",
+        "<p><b>Quick run</b> (reduced sizes and rounds): ratios are indicative; the targets are defined on the full run.</p>"
+        if machine.get("quick")
+        else "",
         _target_table(results),
         "<h2>Time against size</h2>",
     ]
