@@ -144,7 +144,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"[{colour}]{r.status:4}[/{colour}] {r.target:<16} {value:>8}  ({r.direction} {r.threshold:g})  {r.description}"
         )
     if args.quick:
-        console.print("[dim]quick run: reduced sizes and rounds, so the ratios are indicative; the targets hold for the full run[/dim]")
+        console.print(
+            "[dim]quick run: reduced sizes and rounds, so the ratios are indicative; the targets hold for the full run[/dim]"
+        )
     console.print(f"dashboard: {index}")
     return 1 if failed or code not in (0, 5) else 0
 

@@ -33,7 +33,7 @@ def test_info_table_shows_env_source():
     env = dict(os.environ, SCICOMP_FFT_METHOD="numpy", COLUMNS="200")
     out = subprocess.run([sys.executable, "-m", "scicomp", "info"], env=env, capture_output=True, text=True, check=True).stdout
     assert "fft_method" in out and "env SCICOMP_FFT_METHOD" in out
-    assert 'scicomp[numba]' in out or "numba" in out
+    assert "scicomp[numba]" in out or "numba" in out
 
 
 def test_validate_all_ok_on_numpy(capsys):
@@ -71,7 +71,9 @@ def test_validate_exits_nonzero_on_a_failure(capsys, monkeypatch):
 
 def test_python_m_scicomp_validate_table():
     env = dict(os.environ, COLUMNS="200")
-    proc = subprocess.run([sys.executable, "-m", "scicomp", "validate", "--backend", "numpy"], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scicomp", "validate", "--backend", "numpy"], env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "condition_number" in proc.stdout and "6 passed, 0 failed" in proc.stdout
 
