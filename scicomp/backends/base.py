@@ -30,7 +30,7 @@ import numpy as np
 
 from ..config import SciCompConfig
 
-__all__ = ["Backend", "BackendStatus", "RandomGenerator", "FFT_NAMES", "LINALG_NAMES"]
+__all__ = ["Backend", "BackendStatus", "RandomGenerator", "GeneratorRandom", "FFT_NAMES", "LINALG_NAMES"]
 
 FFT_NAMES = ("fft", "ifft", "rfft", "irfft", "fftfreq", "rfftfreq", "fftn", "ifftn")
 LINALG_NAMES = ("solve", "lstsq", "inv", "det", "svd", "eigh", "eig", "cholesky", "qr", "norm", "matrix_rank", "cond", "lu")
@@ -93,6 +93,42 @@ class RandomGenerator:
         """Write standard normals into the backend array ``out`` (subclasses may avoid the temporary)."""
         out[...] = self.standard_normal(tuple(out.shape))
         return out
+
+
+class GeneratorRandom(RandomGenerator):
+    """A RandomGenerator over a ``numpy.random.Generator``-like ``self._rng`` (NumPy's or CuPy's).
+
+    Subclasses set ``_rng`` and ``_dtype`` (the backend's float dtype) in ``__init__``.
+    """
+
+    _rng: Any
+    _dtype: Any
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None) -> Any:
+        out = self._rng.standard_normal(normalize_size(size), dtype=self._dtype)
+        if scale != 1.0:
+            out *= scale
+        if loc != 0.0:
+            out += loc
+        return out
+
+    def standard_normal(self, size: Any = None) -> Any:
+        return self._rng.standard_normal(normalize_size(size), dtype=self._dtype)
+
+    def fill_standard_normal(self, out: Any) -> Any:
+        """Draw standard normals straight into ``out`` (C-contiguous, float32/float64): no temporary."""
+        self._rng.standard_normal(out=out, dtype=out.dtype)
+        return out
+
+    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None) -> Any:
+        out = self._rng.random(normalize_size(size), dtype=self._dtype)
+        return out * (high - low) + low if (low, high) != (0.0, 1.0) else out
+
+    def integers(self, low: int, high: int | None = None, size: Any = None) -> Any:
+        return self._rng.integers(low, high, size=normalize_size(size))
+
+    def poisson(self, lam: float = 1.0, size: Any = None) -> Any:
+        return self._rng.poisson(lam, size=normalize_size(size)).astype(self._dtype)
 
 
 def seed_sequence(seed: Any, default: int) -> np.random.SeedSequence:

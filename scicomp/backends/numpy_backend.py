@@ -9,42 +9,16 @@ import numpy as np
 
 from ..config import SciCompConfig
 from ..errors import ConfigError
-from .base import Backend, BackendStatus, RandomGenerator, namespace, normalize_size, seed_sequence
+from .base import Backend, BackendStatus, GeneratorRandom, namespace, seed_sequence
 
 
-class NumpyRandom(RandomGenerator):
+class NumpyRandom(GeneratorRandom):
     """numpy.random.Generator (PCG64) seeded from a SeedSequence."""
 
     def __init__(self, backend: Backend, seed_sequence: np.random.SeedSequence):
         super().__init__(backend, seed_sequence)
         self._rng = np.random.Generator(np.random.PCG64(seed_sequence))
         self._dtype = backend.float_dtype
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        out = self._rng.standard_normal(normalize_size(size), dtype=self._dtype)
-        if scale != 1.0:
-            out *= scale
-        if loc != 0.0:
-            out += loc
-        return out
-
-    def standard_normal(self, size=None):
-        return self._rng.standard_normal(normalize_size(size), dtype=self._dtype)
-
-    def fill_standard_normal(self, out):
-        """Draw standard normals straight into ``out`` (C-contiguous, float32/float64): no temporary."""
-        self._rng.standard_normal(out=out, dtype=out.dtype)
-        return out
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        out = self._rng.random(normalize_size(size), dtype=self._dtype)
-        return out * (high - low) + low if (low, high) != (0.0, 1.0) else out
-
-    def integers(self, low, high=None, size=None):
-        return self._rng.integers(low, high, size=normalize_size(size))
-
-    def poisson(self, lam=1.0, size=None):
-        return self._rng.poisson(lam, size=normalize_size(size)).astype(self._dtype)
 
 
 def _fftfreq(n: int, d: float = 1.0, *, dtype: Any) -> np.ndarray:
