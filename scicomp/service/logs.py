@@ -74,19 +74,28 @@ class JSONFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", log_file: str | None = None) -> None:
-    """Send ``scicomp.service`` records as JSON lines to stderr and, optionally, a file."""
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
+    """Send ``scicomp.service`` records as JSON lines to stderr and, optionally, a file.
+
+    The service is an application, so the rest of scicomp's loggers (a backend's
+    fallback warning, say) and Python's warnings (captured as ``py.warnings``)
+    go through the same JSON handlers: every line the server writes is JSON.
+    """
     formatter = JSONFormatter()
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(formatter)
-        logger.addHandler(handler)
+    logging.captureWarnings(True)
+    for target in (logger, logging.getLogger("scicomp"), logging.getLogger("py.warnings")):
+        for handler in list(target.handlers):
+            if not isinstance(handler, logging.NullHandler):
+                target.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            target.addHandler(handler)
+        target.propagate = False
     logger.setLevel(level.upper())
-    logger.propagate = False
 
 
 def summarize(params: dict[str, Any]) -> dict[str, Any]:
