@@ -112,6 +112,7 @@ class ResultStore:
         self._pending: dict[StoreKey, dict[str, Any]] = {}
         self._queue: queue.Queue[StoreKey | None] = queue.Queue()
         self._writer: threading.Thread | None = None
+        self._closed = False
         self._fernet = None
         if encryption_key is not None:
             from cryptography.fernet import Fernet
@@ -181,13 +182,19 @@ class ResultStore:
         batches of one transaction each, and ``get`` answers from the pending
         rows meanwhile; past ``MAX_PENDING`` rows the caller writes itself.
         """
+        if self._closed:  # a computation that outlived a shutdown (its request already timed out)
+            logger.info("store closed: result of %s not stored", key.operation)
+            return
         if self._write_behind and len(self._pending) < self.MAX_PENDING:
-            self._pending[key] = result
             if self._writer is None:
                 with self._lock:
+                    if self._closed:
+                        return
                     if self._writer is None:
-                        self._writer = threading.Thread(target=self._drain, name="scicomp-store-writer", daemon=True)
-                        self._writer.start()
+                        writer = threading.Thread(target=self._drain, name="scicomp-store-writer", daemon=True)
+                        writer.start()  # started before it is published, so close() never joins an unstarted thread
+                        self._writer = writer
+            self._pending[key] = result
             self._queue.put(key)
             return
         self._write([(key, result)])
@@ -291,10 +298,12 @@ class ResultStore:
 
     def close(self) -> None:
         """Write what is pending, stop the writer thread and close the database."""
-        if self._writer is not None:
+        with self._lock:
+            self._closed = True
+            writer, self._writer = self._writer, None
+        if writer is not None:
             self._queue.put(None)
-            self._writer.join()
-            self._writer = None
+            writer.join()
         with self._lock, self._read_lock if self._read_lock is not self._lock else contextlib.nullcontext():
             if self._read_conn is not self._conn:
                 self._read_conn.close()
