@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .targets import TargetResult, evaluate
+from .targets import TARGETS, TargetResult, evaluate
 
 __all__ = ["run_suite", "render_dashboard", "find_suite", "SIZE_FAMILIES"]
 
@@ -102,16 +102,23 @@ def _family_plot(family: str, runs: list[tuple[str, dict[str, Any]]]) -> str | N
     return _png(fig)
 
 
-def _history(results_dir: Path) -> list[tuple[str, dict[str, TargetResult]]]:
-    rows = []
+def _saved_runs(results_dir: Path | None) -> list[tuple[Path, dict[str, Any]]]:
+    """The pytest-benchmark runs saved in ``results_dir`` (other JSON files, such as load figures, are skipped)."""
+    if results_dir is None or not results_dir.is_dir():
+        return []
+    runs = []
     for path in sorted(results_dir.glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if "benchmarks" not in data:
-            continue
-        rows.append((data.get("datetime", "")[:19] + " " + path.stem, {r.target: r for r in evaluate(data)}))
+        if isinstance(data, dict) and "benchmarks" in data:
+            runs.append((path, data))
+    return runs
+
+
+def _history(saved: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, dict[str, TargetResult]]]:
+    rows = [(data.get("datetime", "")[:19] + " " + path.stem, {r.target: r for r in evaluate(data)}) for path, data in saved]
     return sorted(rows)
 
 
@@ -166,15 +173,9 @@ def render_dashboard(current: Path, out_dir: Path, results_dir: Path | None = No
     run = json.loads(Path(current).read_text(encoding="utf-8"))
     runs: list[tuple[str, dict[str, Any]]] = [("this run" + (" (GPU)" if _is_gpu_run(run) else " (CPU)"), run)]
     merged = {"benchmarks": list(run.get("benchmarks", []))}
-    if results_dir is not None and results_dir.is_dir() and not _is_gpu_run(run):
-        gpu_runs = []
-        for path in sorted(results_dir.glob("*.json")):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                continue
-            if _is_gpu_run(data):
-                gpu_runs.append((f"GPU: {path.stem}", data))
+    saved = _saved_runs(results_dir)
+    if not _is_gpu_run(run):
+        gpu_runs = [(f"GPU: {path.stem}", data) for path, data in saved if _is_gpu_run(data)]
         if gpu_runs:
             runs.append(gpu_runs[-1])
             merged["benchmarks"] += gpu_runs[-1][1].get("benchmarks", [])
@@ -197,22 +198,21 @@ def render_dashboard(current: Path, out_dir: Path, results_dir: Path | None = No
         img = _family_plot(family, runs)
         if img:
             parts.append(f'<img class="plot" alt="{family}" src="{img}">')
-    if results_dir is not None and results_dir.is_dir():
-        history = _history(results_dir)
-        if history:
-            parts.append("<h2>History of saved runs</h2>")
-            targets = [t.target for t in evaluate({"benchmarks": []})]
-            head = "".join(f"<th>{html.escape(t)}</th>" for t in targets)
-            body = "".join(
-                f"<tr><td>{html.escape(label)}</td>"
-                + "".join(f"<td>{'-' if row[t].value is None else f'{row[t].value:.3g}'} {row[t].status}</td>" for t in targets)
-                + "</tr>"
-                for label, row in history
-            )
-            parts.append(f'<table id="history"><tr><th>run</th>{head}</tr>{body}</table>')
-            img = _history_plot(history)
-            if img:
-                parts.append(f'<img class="plot" alt="history" src="{img}">')
+    if saved:
+        history = _history(saved)
+        parts.append("<h2>History of saved runs</h2>")
+        targets = [t.target for t in TARGETS]
+        head = "".join(f"<th>{html.escape(t)}</th>" for t in targets)
+        body = "".join(
+            f"<tr><td>{html.escape(label)}</td>"
+            + "".join(f"<td>{'-' if row[t].value is None else f'{row[t].value:.3g}'} {row[t].status}</td>" for t in targets)
+            + "</tr>"
+            for label, row in history
+        )
+        parts.append(f'<table id="history"><tr><th>run</th>{head}</tr>{body}</table>')
+        img = _history_plot(history)
+        if img:
+            parts.append(f'<img class="plot" alt="history" src="{img}">')
     parts.append("</body></html>")
     out_dir.mkdir(parents=True, exist_ok=True)
     index = out_dir / "index.html"
