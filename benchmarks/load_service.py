@@ -30,7 +30,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -50,21 +49,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, store: str, secret: str, extra: list[str]) -> subprocess.Popen:
+def start_server(port: int, workers: int, store: str, secret: str, extra: list[str], log_path: Path) -> subprocess.Popen:
+    """Start ``scicomp serve``; return once every worker has reported startup.
+
+    The server's log (one JSON line per computation) goes to ``log_path``, not to a
+    pipe: draining a pipe would take a thread, and CPU, in the measuring process.
+    """
     env = dict(os.environ, SCICOMP_JWT_SECRET=secret)
     cmd = [sys.executable, "-m", "scicomp", "serve", "--port", str(port), "--workers", str(workers), "--store", store, *extra]
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
-    ready = 0
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 120
-    while ready < workers:
-        line = proc.stderr.readline()
-        if not line or time.monotonic() > deadline:
+    while log_path.read_text().count("Application startup complete") < workers:
+        if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"the server did not start: {line!r}")
-        if "Application startup complete" in line:
-            ready += 1
-    # keep draining stderr (one JSON log line per computation) so the server never blocks on a full pipe
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            tail = log_path.read_text()[-2000:]
+            raise RuntimeError(f"the server did not start:\n{tail}")
+        time.sleep(0.1)
     return proc
 
 
@@ -177,7 +178,9 @@ def main() -> int:
     token = create_token(secret.encode(), "load", ["signal"], 3600)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_server(port, args.workers, str(Path(tmp) / "store.sqlite3"), secret, args.server_arg)
+        proc = start_server(
+            port, args.workers, str(Path(tmp) / "store.sqlite3"), secret, args.server_arg, Path(tmp) / "server.log"
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             single_json = single_client(base, token, args.single, "json", args.repeat)

@@ -24,6 +24,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
@@ -101,8 +102,9 @@ class ServiceState:
             store.close()
 
 
-def _json_response(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status, media_type=_JSON)
+def _json_response(payload: dict[str, Any], status: int = 200, background: BackgroundTask | None = None) -> Response:
+    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+    return Response(body, status_code=status, media_type=_JSON, background=background)
 
 
 def _error(status: int, message: str, request: Request, exc: BaseException | None = None, **headers: str) -> Response:
@@ -146,11 +148,21 @@ def _parse_json(op: Operation, body: bytes, context: dict[str, Any]) -> Any:
     return op.request.model_validate(data, context=context)
 
 
-def _compute(state: ServiceState, op: Operation, req: Any, key: StoreKey | None) -> tuple[dict[str, Any], bool]:
-    """Worker-thread part of a request: store lookup, computation, store write."""
+def _store_key(state: ServiceState, op: Operation, req: Any) -> StoreKey | None:
+    """The result-store key of a deterministic request (None: not cached, or no store)."""
+    if state.store is None or (op.seeded and getattr(req, "seed", None) is None):
+        return None
+    params = {name: getattr(req, name) for name in type(req).model_fields}
+    params["__version__"] = __version__
+    return StoreKey(op.name, params_hash(params), state.backend.name, state.precision)
+
+
+def _compute(state: ServiceState, op: Operation, req: Any) -> tuple[dict[str, Any], bool]:
+    """Worker-thread part of a request: store key and lookup, computation, store write."""
     metrics.ACTIVE_COMPUTATIONS.inc()
     try:
         store = state.store
+        key = _store_key(state, op, req)
         if key is not None and store is not None:
             hit = store.get(key)
             if hit is not None:
@@ -166,7 +178,26 @@ def _compute(state: ServiceState, op: Operation, req: Any, key: StoreKey | None)
         metrics.update_memory(max_age_s=1.0)  # a /proc read per request would cost more than an FFT
 
 
-def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any]) -> Response:
+async def _log_computation(op: Operation, req: Any, meta: dict[str, Any], request_id: str | None) -> None:
+    """One JSON line per computation: operation, duration, parameter shapes (never data), backend, cached.
+
+    A coroutine, so Starlette runs it on the event loop rather than in a thread.
+    """
+    if logger.isEnabledFor(20):
+        fields = {
+            "event": "computation",
+            "operation": op.name,
+            "duration_ms": meta["duration_ms"],
+            "params": summarize({n: getattr(req, n) for n in type(req).model_fields}),
+            "backend": meta["backend"],
+            "cached": meta["cached"],
+            "success": True,
+            "request_id": request_id,
+        }
+        logger.info("computation", extra={"fields": fields})
+
+
+def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any], background: BackgroundTask) -> Response:
     rows = [np.atleast_2d(result[name]) if len(op.npy_rows) > 1 else result[name] for name in op.npy_rows]
     array = rows[0] if len(rows) == 1 else np.concatenate(rows, axis=0)
     scalars = {k: v for k, v in result.items() if k not in op.npy_rows}
@@ -179,7 +210,7 @@ def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any]) -
     }
     if scalars:
         headers["x-scicomp-meta"] = json.dumps(scalars, ensure_ascii=True, default=float)
-    return Response(write_npy(array), media_type=NPY_MEDIA_TYPE, headers=headers)
+    return Response(write_npy(array), media_type=NPY_MEDIA_TYPE, headers=headers, background=background)
 
 
 def _make_handler(state: ServiceState, op: Operation) -> Any:
@@ -202,12 +233,7 @@ def _make_handler(state: ServiceState, op: Operation) -> Any:
             else:
                 media = content_type.split(";")[0].strip()[:64]
                 return _error(415, f"unsupported Content-Type {media!r}: send application/json or {NPY_MEDIA_TYPE}", request)
-            key = None
-            if state.store is not None and (not op.seeded or getattr(req, "seed", None) is not None):
-                params = {name: getattr(req, name) for name in type(req).model_fields}
-                params["__version__"] = __version__
-                key = StoreKey(op.name, params_hash(params), state.backend.name, state.precision)
-            result, cached = await state.run(_compute, state, op, req, key)
+            result, cached = await state.run(_compute, state, op, req)
         except AuthError as exc:
             headers = {"www-authenticate": "Bearer"} if exc.status == 401 else {}
             return _error(exc.status, exc.message, request, exc, **headers)
@@ -226,25 +252,12 @@ def _make_handler(state: ServiceState, op: Operation) -> Any:
             return _error(500, f"internal error (request id {request.scope['state'].get('request_id')})", request, exc)
         duration_ms = round((time.perf_counter() - start) * 1000, 3)
         meta = {"backend": state.backend.name, "duration_ms": duration_ms, "cached": cached}
-        if logger.isEnabledFor(20):
-            logger.info(
-                "computation",
-                extra={
-                    "fields": {
-                        "event": "computation",
-                        "operation": op.name,
-                        "duration_ms": duration_ms,
-                        "params": summarize({n: getattr(req, n) for n in type(req).model_fields}),
-                        "backend": state.backend.name,
-                        "cached": cached,
-                        "success": True,
-                        "request_id": request.scope["state"].get("request_id"),
-                    }
-                },
-            )
+        # The computation's log line is written after the response has gone out, while the
+        # client reads it, instead of in front of it.
+        log = BackgroundTask(_log_computation, op, req, meta, request.scope["state"].get("request_id"))
         if op.npy_rows and wants_npy(request.headers.get("accept")):
-            return _npy_response(op, result, meta)
-        return _json_response({"status": "success", **result, **meta})
+            return _npy_response(op, result, meta, log)
+        return _json_response({"status": "success", **result, **meta}, background=log)
 
     handler.__name__ = op.name.replace(".", "_")
     return handler

@@ -13,6 +13,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 __all__ = ["JSONFormatter", "configure_logging", "register_secret", "summarize", "logger"]
 
 logger = logging.getLogger("scicomp.service")
@@ -27,7 +29,8 @@ def register_secret(value: str | bytes | None) -> None:
     if value:
         text = value.decode(errors="replace") if isinstance(value, bytes) else value
         if len(text) >= 4:
-            _secrets.add(text)
+            # Lines are scrubbed after JSON encoding, so the escaped spellings are secrets too.
+            _secrets.update({text, orjson.dumps(text).decode()[1:-1], json.dumps(text)[1:-1]})
 
 
 def scrub(text: str) -> str:
@@ -44,20 +47,25 @@ def scrub(text: str) -> str:
     return text
 
 
-def _scrub_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: _scrub_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_scrub_value(v) for v in value]
-    return value
+def _plain(value: Any) -> Any:
+    """JSON stand-in for what the encoder does not know: NumPy scalars as numbers, the rest as text."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return str(value)
 
 
 class JSONFormatter(logging.Formatter):
-    """Format a record as one JSON line: timestamp, level, logger, message and its fields."""
+    """Format a record as one JSON line: timestamp, level, logger, message and its fields.
+
+    The line is encoded once (orjson) and scrubbed as a whole; it is kept on the
+    record, so a second handler (stderr and a file) does not format it again.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
+        line = getattr(record, "_scicomp_json", None)
+        if line is not None:
+            return line
         entry: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -70,7 +78,13 @@ class JSONFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(_scrub_value(entry), default=str, separators=(",", ":"))
+        try:
+            text = orjson.dumps(entry, default=_plain, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+        except (TypeError, orjson.JSONEncodeError):  # an integer beyond 64 bits, say
+            text = json.dumps(entry, default=_plain, separators=(",", ":"), ensure_ascii=False)
+        line = scrub(text)
+        record._scicomp_json = line
+        return line
 
 
 def configure_logging(level: str = "INFO", log_file: str | None = None) -> None:

@@ -13,8 +13,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,14 +110,21 @@ class ServerProcess:
                     self._ready.set()
         self._ready.set()  # the process ended: stop waiting
 
-    def log_records(self) -> list[dict]:
-        records = []
-        for line in list(self.lines):
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                records.append({"unparsed": line})
-        return records
+    def log_records(self, until: Any = None, timeout: float = 10.0) -> list[dict]:
+        """The server's log lines so far, parsed; with ``until``, first wait (up to ``timeout``) for
+        a record that satisfies it: lines reach us through a pipe and a reader thread, and a
+        computation's line is written after its response."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = []
+            for line in list(self.lines):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    records.append({"unparsed": line})
+            if until is None or any(until(r) for r in records) or time.monotonic() > deadline:
+                return records
+            time.sleep(0.02)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import sqlite3
+import time
 
 import numpy as np
 import pytest
@@ -40,7 +41,38 @@ def test_params_hash_is_canonical():
     assert params_hash(a) == params_hash(dict(reversed(list(a.items()))))
     assert params_hash(a) != params_hash(dict(a, sampling_rate=1.0000000000000002))
     assert params_hash(a) != params_hash(dict(a, signal=np.arange(4.0)[::-1].copy()))
+    assert params_hash(a) != params_hash(dict(a, signal=np.arange(4.0).reshape(2, 2)))  # shape is part of it
+    assert params_hash(a) != params_hash(dict(a, signal=np.arange(4.0, dtype=np.float32)))  # so is dtype
+    assert params_hash(a) == params_hash(dict(a, sampling_rate=np.float64(1.0)))  # NumPy scalars hash as Python's
+    assert params_hash({"n": 1}) != params_hash({"n": 1.0}) != params_hash({"n": True}) != params_hash({"n": "1"})
+    assert params_hash({"x": ["ab"]}) != params_hash({"x": ["a", "b"]})  # items are length-prefixed
+    assert params_hash({"x": [[1], 2]}) != params_hash({"x": [1, [2]]})
     assert len(params_hash(a)) == 64
+    with pytest.raises(TypeError, match="set"):
+        params_hash({"x": {1, 2}})
+    with pytest.raises(TypeError, match="ndarray"):
+        params_hash({"x": np.array([object()])})  # object arrays have no stable bytes
+
+
+def test_write_behind_batches_rows_and_flush_cuts_the_wait(tmp_path):
+    path = str(tmp_path / "batch.sqlite3")
+    store = ResultStore(path, write_behind=True, batch_s=60.0)
+    other = ResultStore(path)  # another worker process's view of the same file
+    keys = [StoreKey("op", f"k{i}", "numpy", "float64") for i in range(3)]
+    for i, key in enumerate(keys):
+        store.put(key, {"v": np.full(4, float(i))})
+    assert [store.get(k)["v"][0] for k in keys] == [0.0, 1.0, 2.0]  # pending rows answer at once
+    assert other.stats()["rows"] == 0  # still gathering the batch
+    t0 = time.monotonic()
+    store.flush()
+    assert time.monotonic() - t0 < 10  # flush() does not wait out batch_s
+    assert other.stats()["rows"] == 3 and other.get(keys[2])["v"][0] == 2.0
+    store.put(StoreKey("op", "late", "numpy", "float64"), {"v": np.zeros(2)})
+    t0 = time.monotonic()
+    store.close()  # writes what is pending, without waiting out batch_s either
+    assert time.monotonic() - t0 < 10
+    assert other.stats()["rows"] == 4
+    other.close()
 
 
 def test_file_store_is_wal_and_survives_reopening(tmp_path):
