@@ -263,6 +263,16 @@ def _make_handler(state: ServiceState, op: Operation) -> Any:
     return handler
 
 
+def _asgi(handler: Any) -> Any:
+    """A request handler as a bare ASGI app (ServiceMiddleware calls the compute handlers this way)."""
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the service for ``settings`` (default: from the environment); ConfigError when they are unsafe."""
     settings = settings or ServiceSettings()
@@ -288,8 +298,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     # Plain Starlette routes: the handlers parse and validate their bodies themselves (JSON or
     # x-npy), so FastAPI's dependency machinery would only add time; openapi.py documents them.
+    direct = {}
     for op in OPERATIONS:
-        app.router.routes.append(Route(API_PREFIX + op.path, _make_handler(state, op), methods=["POST"], name=op.name))
+        handler = _make_handler(state, op)
+        app.router.routes.append(Route(API_PREFIX + op.path, handler, methods=["POST"], name=op.name))
+        direct[API_PREFIX + op.path] = _asgi(handler)
 
     @app.get("/health", response_model=HealthResponse, tags=["health"])
     async def health() -> Response:
@@ -329,7 +342,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return _error(exc.status_code, str(exc.detail), request, exc, **(exc.headers or {}))
 
     known = frozenset([API_PREFIX + op.path for op in OPERATIONS] + ["/health", "/health/detailed", "/metrics"])
-    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes, known_paths=known)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes, known_paths=known, direct=direct)
     install_openapi(app, API_PREFIX, OPERATIONS, ErrorResponse, auth=settings.auth)
     return app
 

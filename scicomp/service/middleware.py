@@ -30,12 +30,19 @@ def error_body(message: str) -> bytes:
 
 
 class ServiceMiddleware:
-    """Adds ``X-Request-ID``, refuses oversized bodies with 413, counts and times requests."""
+    """Adds ``X-Request-ID``, refuses oversized bodies with 413, counts and times requests.
 
-    def __init__(self, app: Any, max_body_bytes: int, known_paths: frozenset[str]):
+    ``direct`` maps paths to ASGI apps that answer their POST requests without
+    the framework's exception middleware and router: the compute handlers do
+    their own error handling, and skipping those layers saves ~50 µs of a
+    ~1 ms request. The routes stay registered, for the OpenAPI document and 405s.
+    """
+
+    def __init__(self, app: Any, max_body_bytes: int, known_paths: frozenset[str], direct: dict[str, Any] | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.known_paths = known_paths
+        self.direct = direct or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -89,8 +96,9 @@ class ServiceMiddleware:
                 )
                 await self._reply(send_wrapper, 413 if content_length > limit else 400, reason, request_id)
             else:
+                target = self.direct.get(path, self.app) if method == "POST" else self.app
                 try:
-                    await self.app(scope, receive_wrapper, send_wrapper)
+                    await target(scope, receive_wrapper, send_wrapper)
                 except BodyTooLarge:
                     if started[0]:
                         raise
