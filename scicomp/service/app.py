@@ -37,7 +37,7 @@ from .health import package_versions, run_checks
 from .logs import configure_logging, logger, register_secret, summarize
 from .middleware import BodyTooLarge, ServiceMiddleware, error_body
 from .models import DetailedHealthResponse, ErrorResponse, HealthResponse, Limits
-from .npy import NPY_MEDIA_TYPE, NpyError, is_npy, read_npy, wants_npy, write_npy
+from .npy import NPY_MEDIA_TYPE, NpyError, is_npy, read_npy, wants_npy, write_npy, write_npy_rows
 from .openapi import install_openapi
 from .operations import OPERATIONS, Operation, ResultOverflow, check_finite_result, configure_dask
 from .settings import ServiceSettings
@@ -198,8 +198,6 @@ async def _log_computation(op: Operation, req: Any, meta: dict[str, Any], reques
 
 
 def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any], background: BackgroundTask) -> Response:
-    rows = [np.atleast_2d(result[name]) if len(op.npy_rows) > 1 else result[name] for name in op.npy_rows]
-    array = rows[0] if len(rows) == 1 else np.concatenate(rows, axis=0)
     scalars = {k: v for k, v in result.items() if k not in op.npy_rows}
     headers = {
         "x-scicomp-status": "success",
@@ -210,7 +208,9 @@ def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any], b
     }
     if scalars:
         headers["x-scicomp-meta"] = json.dumps(scalars, ensure_ascii=True, default=float)
-    return Response(write_npy(array), media_type=NPY_MEDIA_TYPE, headers=headers, background=background)
+    arrays = [result[name] for name in op.npy_rows]
+    body = write_npy(arrays[0]) if len(arrays) == 1 else write_npy_rows(arrays)
+    return Response(body, media_type=NPY_MEDIA_TYPE, headers=headers, background=background)
 
 
 def _make_handler(state: ServiceState, op: Operation) -> Any:

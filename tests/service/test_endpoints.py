@@ -12,6 +12,7 @@ import scicomp
 from scicomp.linalg import MatrixOperations
 from scicomp.optimize import BFGS, LBFGS
 from scicomp.optimize.problems import get_problem
+from scicomp.service.npy import write_npy, write_npy_rows
 from scicomp.signal import SignalProcessor
 from scicomp.stochastic import BrownianMotion, black_scholes_price, price_european_option
 
@@ -269,3 +270,23 @@ def test_health_and_detailed_health(client, monkeypatch):
     data = response.json()
     assert data["status"] == "error" and "linalg" in data["message"] and data["checks"]["linalg"]["ok"] is False
     assert data["checks"]["signal"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.arange(5.0), np.float64(3.5), np.arange(6.0).reshape(2, 3), np.arange(4, dtype=np.int32), np.zeros(0)],
+    ids=["1-D", "0-D", "2-D", "int32", "empty"],
+)
+def test_write_npy_matches_numpy_save(array):
+    reference = io.BytesIO()
+    np.save(reference, np.asarray(array), allow_pickle=False)
+    assert bytes(write_npy(array)) == reference.getvalue()
+
+
+def test_write_npy_rows_matches_numpy_save_of_the_stack():
+    rows = [np.arange(3.0), np.ones((2, 3)), np.arange(3, dtype=np.float32)]
+    reference = io.BytesIO()
+    np.save(reference, np.concatenate([np.atleast_2d(r) for r in rows]), allow_pickle=False)
+    assert bytes(write_npy_rows(rows)) == reference.getvalue()
+    with pytest.raises(ValueError, match="do not stack"):
+        write_npy_rows([np.arange(3.0), np.arange(4.0)])
