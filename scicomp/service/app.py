@@ -79,11 +79,33 @@ class ServiceState:
         return principal
 
     async def run(self, fn: Any, *args: Any) -> Any:
-        """Run ``fn(*args)`` in the worker pool, with the caller's config, under the time limit."""
+        """Run ``fn(*args)`` in the worker pool, with the caller's config; TimeoutError past the time limit.
+
+        One asyncio future, settled from the worker thread or by one timer: this is
+        what ``run_in_executor`` under ``asyncio.timeout`` does, without their
+        chained futures and context managers, which cost the event loop ~10% of a
+        small request's time. A computation that times out still runs to its end.
+        """
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.pool, run_with_current_config(fn, *args))
-        async with asyncio.timeout(self.settings.time_limit_s):  # no extra task per request, unlike wait_for
+        future = loop.create_future()
+        call = run_with_current_config(fn, *args)
+
+        def work() -> None:  # in a worker thread
+            if future.cancelled():  # the client went away before a thread was free
+                return
+            try:
+                result, error = call(), None
+            except Exception as exc:
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop closed during a shutdown
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+        self.pool.submit(work)
+        timer = loop.call_later(self.settings.time_limit_s, _settle, future, None, TimeoutError())
+        try:
             return await future
+        finally:
+            timer.cancel()
 
     def open(self) -> None:
         """Create the worker pool and open the store (again, after a lifespan shutdown)."""
@@ -100,6 +122,15 @@ class ServiceState:
             pool.shutdown(wait=False, cancel_futures=True)
         if store is not None:
             store.close()
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    """Resolve ``future`` unless the timer, the worker or a cancellation got there first."""
+    if not future.done():
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
 
 
 def _json_response(payload: dict[str, Any], status: int = 200, background: BackgroundTask | None = None) -> Response:

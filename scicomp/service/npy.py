@@ -7,6 +7,7 @@ shape against the element limit before any data is copied.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ def read_npy(body: bytes, field: str, max_elements: int) -> np.ndarray:
         raise NpyError(f"{field}: the application/x-npy body is not a valid .npy array ({exc})") from None
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
         raise NpyError(f"{field}: the .npy array must have a real numeric dtype, got {dtype}")
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # exact: a hostile header cannot overflow it
     if count > max_elements:
         raise NpyError(f"{field}: {count} elements exceed the limit of {max_elements} elements per array")
     data = memoryview(body)[offset:]
@@ -119,7 +120,7 @@ def _allocate(dtype: np.dtype, shape: tuple[int, ...]) -> tuple[np.ndarray, memo
         if len(_OUT_HEADERS) > 256:
             _OUT_HEADERS.clear()
         _OUT_HEADERS[key] = header
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
     buffer = bytearray(len(header) + count * dtype.itemsize)
     buffer[: len(header)] = header
     out = np.frombuffer(buffer, dtype=dtype, count=count, offset=len(header)).reshape(shape)

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import queue
 import sqlite3
 import struct
@@ -121,7 +122,7 @@ def decode_result(payload: bytes) -> dict[str, Any]:
     offset = 4 + length
     for name, dtype, shape in header["arrays"]:
         dt = np.dtype(dtype)
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)
         result[name] = np.frombuffer(payload, dtype=dt, count=count, offset=offset).reshape(shape).copy()
         offset += count * dt.itemsize
     return result

@@ -148,6 +148,15 @@ def test_default_limits_are_a_million_elements_and_ten_million_path_steps(client
     rejected(response, 422, "signal", "1000000")
 
 
+def test_npy_header_announcing_a_huge_shape_is_422_naming_the_limit(client):
+    # 2**32 x 2**32 elements: an int64 product would wrap to 0 and slip past the element limit
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"
+    header += " " * (-(10 + len(header) + 1) % 64) + "\n"
+    body = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + bytes(16)
+    response = client.post(API + "/signal/fft?sampling_rate=1", content=body, headers={**H, "content-type": "application/x-npy"})
+    rejected(response, 422, "signal", "exceed the limit")
+
+
 def test_body_over_the_byte_limit_is_413_before_parsing(make_client, monkeypatch):
     client = make_client(max_body_bytes=4096)
     from scicomp.service import app as app_module
