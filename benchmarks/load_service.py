@@ -259,6 +259,20 @@ async def load(base: str, token: str, clients: int, duration: float, repeat: boo
     }
 
 
+def summary(report: dict) -> dict:
+    """One run's headline figures, for the file's history."""
+    return {
+        "when": report["when"],
+        "json_p50_ms": round(report["single_client_json"]["p50_ms"], 3),
+        "npy_p50_ms": round(report["single_client_npy"]["p50_ms"], 3),
+        "npy_stdlib_p50_ms": round(report["single_client_npy_stdlib"]["p50_ms"], 3),
+        "floor_npy_p50_ms": {c: round(v["p50_ms"], 3) for c, v in report["floor_npy"].items()},
+        "requests_per_s": report["concurrent"]["requests_per_s"],
+        "errors": report["concurrent"]["errors"],
+        "all_targets_met": all(report["targets"].values()),
+    }
+
+
 def cpu_name() -> str:
     try:
         text = Path("/proc/cpuinfo").read_text()
@@ -345,6 +359,14 @@ def main() -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     out = Path(args.out) if args.out else Path(__file__).parent / "results" / f"service_load_{cpu_name()}.json"
+    # Earlier runs stay in the file, one line each: on a shared machine one run is not the figure.
+    history = []
+    if out.exists():
+        try:
+            history = json.loads(out.read_text()).get("history", [])
+        except (json.JSONDecodeError, AttributeError):
+            history = []
+    report["history"] = [*history, summary(report)][-50:]
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {out}")
     return 0 if all(targets.values()) else 1
