@@ -72,9 +72,11 @@ def params_hash(params: dict[str, Any]) -> str:
 
 def _feed(digest: Any, value: Any) -> None:
     if isinstance(value, np.ndarray) and not value.dtype.hasobject:
-        data = np.ascontiguousarray(value)
-        digest.update(f"A{data.dtype.str}{data.shape}:".encode())
-        digest.update(data.data if data.size else b"")
+        digest.update(f"A{value.dtype.str}{value.shape}:".encode())
+        if value.size:
+            digest.update(np.ascontiguousarray(value).data)
+    elif isinstance(value, np.generic):  # a NumPy scalar hashes as the Python number it holds
+        _feed(digest, value.item())
     elif isinstance(value, dict):
         digest.update(b"D%d:" % len(value))
         for key in sorted(value, key=str):
@@ -91,9 +93,9 @@ def _feed(digest: Any, value: Any) -> None:
     elif value is None or isinstance(value, bool):
         digest.update(f"{value}:".encode())
     elif isinstance(value, int):
-        digest.update(f"I{int.__repr__(value)}:".encode())  # int.__repr__: NumPy integers print the same
+        digest.update(f"I{int.__repr__(value)}:".encode())
     elif isinstance(value, float):
-        digest.update(f"F{float.__repr__(value)}:".encode())  # exact round trip; np.float64 prints the same
+        digest.update(f"F{float.__repr__(value)}:".encode())  # the shortest repr that round-trips exactly
     else:
         raise TypeError(f"parameter of type {type(value).__name__} cannot be part of a result-store key")
 
@@ -237,6 +239,7 @@ class ResultStore:
         self._write([(key, result)])
 
     MAX_PENDING = 1024
+    BATCH_ROWS = 256  # at most this many rows per transaction; a longer queue is written without waiting
 
     def _row(self, key: StoreKey, result: dict[str, Any]) -> tuple[Any, ...]:
         payload = encode_result(result)
@@ -262,11 +265,10 @@ class ResultStore:
     def _drain(self) -> None:
         while True:
             key = self._queue.get()
-            if key is not None and self._batch_s > 0:
+            if key is not None and self._batch_s > 0 and self._queue.qsize() < self.BATCH_ROWS:
                 self._write_now.wait(self._batch_s)  # gather a batch (flush() and close() cut it short)
-            self._write_now.clear()
             keys = [key]
-            while len(keys) < 256:
+            while len(keys) < self.BATCH_ROWS:
                 try:
                     keys.append(self._queue.get_nowait())
                 except queue.Empty:
@@ -287,6 +289,8 @@ class ResultStore:
                 self._queue.task_done()
             if stop:
                 return
+            if self._queue.empty():  # a flush() is answered once nothing is queued
+                self._write_now.clear()
 
     def flush(self) -> None:
         """Wait until every pending write is on disk."""

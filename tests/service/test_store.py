@@ -44,6 +44,8 @@ def test_params_hash_is_canonical():
     assert params_hash(a) != params_hash(dict(a, signal=np.arange(4.0).reshape(2, 2)))  # shape is part of it
     assert params_hash(a) != params_hash(dict(a, signal=np.arange(4.0, dtype=np.float32)))  # so is dtype
     assert params_hash(a) == params_hash(dict(a, sampling_rate=np.float64(1.0)))  # NumPy scalars hash as Python's
+    assert params_hash({"n": np.int64(3)}) == params_hash({"n": 3})
+    assert params_hash({"x": np.array(2.0)}) != params_hash({"x": np.array([2.0])})  # 0-D is not 1-D
     assert params_hash({"n": 1}) != params_hash({"n": 1.0}) != params_hash({"n": True}) != params_hash({"n": "1"})
     assert params_hash({"x": ["ab"]}) != params_hash({"x": ["a", "b"]})  # items are length-prefixed
     assert params_hash({"x": [[1], 2]}) != params_hash({"x": [1, [2]]})
@@ -73,6 +75,19 @@ def test_write_behind_batches_rows_and_flush_cuts_the_wait(tmp_path):
     assert time.monotonic() - t0 < 10
     assert other.stats()["rows"] == 4
     other.close()
+
+
+def test_write_behind_flush_of_many_batches_does_not_wait_per_batch(tmp_path):
+    path = str(tmp_path / "many.sqlite3")
+    store = ResultStore(path, write_behind=True, batch_s=60.0)
+    rows = 3 * ResultStore.BATCH_ROWS + 5
+    for i in range(rows):
+        store.put(StoreKey("op", f"k{i}", "numpy", "float64"), {"v": np.full(2, float(i))})
+    t0 = time.monotonic()
+    store.flush()
+    assert time.monotonic() - t0 < 10
+    assert store.stats()["rows"] == rows
+    store.close()
 
 
 def test_file_store_is_wal_and_survives_reopening(tmp_path):
