@@ -251,6 +251,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "max_body_bytes": args.max_body_bytes,
             "store_path": args.store,
             "cache": False if args.no_cache else None,
+            "store_max_mb": args.store_max_mb,
             "encrypt": True if args.encrypt else None,
             "dask_scheduler": args.dask_scheduler,
             "dask_min_paths": args.dask_min_paths,
@@ -310,6 +311,7 @@ def _add_service_parsers(sub: Any) -> None:
     serve.add_argument("--max-body-bytes", type=int, help="request body limit in bytes (default 16 MiB)")
     serve.add_argument("--store", help="result store: SQLite file or :memory: (default: user data dir)")
     serve.add_argument("--no-cache", action="store_true", help="do not store or reuse results")
+    serve.add_argument("--store-max-mb", type=float, help="evict the oldest results past this size (default 1024; 0: no limit)")
     serve.add_argument("--encrypt", action="store_true", help="encrypt stored results (key: SCICOMP_ENCRYPTION_KEY)")
     serve.add_argument("--dask-scheduler", help="tcp://host:8786: hand large pricing requests to this Dask cluster")
     serve.add_argument("--dask-min-paths", type=int, help="paths from which pricing goes to Dask (default 1000000)")

@@ -112,7 +112,8 @@ class ServiceState:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="scicomp-service")
         if self.store is None and self.settings.cache:
-            self.store = ResultStore(self.settings.store_path, encryption_key=self._key, write_behind=True)
+            max_bytes = int(self.settings.store_max_mb * 1024 * 1024)
+            self.store = ResultStore(self.settings.store_path, encryption_key=self._key, write_behind=True, max_bytes=max_bytes)
 
     def close(self) -> None:
         """Stop the pool (running computations finish in their threads) and close the store."""

@@ -60,6 +60,7 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     store_path: str = Field(default_factory=default_store_path, description="SQLite file, or ':memory:'")
     cache: bool = True
+    store_max_mb: float = Field(1024.0, ge=0, description="past this many MB of results the oldest are evicted; 0: no limit")
     encrypt: bool = False
     encryption_key: SecretStr | None = Field(None, validation_alias="SCICOMP_ENCRYPTION_KEY")
     backend: str | None = None

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (operation, params_hash, backend, precision)
 )
 """
+# Oldest first, with the sizes: eviction reads it instead of the rows (whose payloads fill the pages).
+_AGE_INDEX = "CREATE INDEX IF NOT EXISTS results_by_age ON results (created, size)"
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,11 @@ class ResultStore:
         busy_timeout_s: float = 60.0,
         write_behind: bool = False,
         batch_s: float = 0.25,
+        max_bytes: int | None = None,
     ):
         self.path = path
+        self.max_bytes = max_bytes or None  # past it, the oldest results are deleted (None or 0: no limit)
+        self._bytes: int | None = None  # payload bytes in the file as this process last counted them
         self._write_behind = write_behind
         self._batch_s = batch_s
         self._pending: dict[StoreKey, dict[str, Any]] = {}
@@ -163,6 +168,7 @@ class ResultStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute(_SCHEMA)
+        self._conn.execute(_AGE_INDEX)
         # Lookups get their own connection (WAL lets them read while a batch commits), so a
         # request never waits for the writer; ':memory:' databases cannot be shared that way.
         self._read_lock = self._lock if path == ":memory:" else threading.Lock()
@@ -253,14 +259,57 @@ class ResultStore:
         with self._lock:
             if len(rows) == 1:
                 self._conn.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows[0])
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+            else:
+                self._transaction(
+                    lambda: self._conn.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                )
+            if self.max_bytes is not None:
+                self._bytes = self._total_bytes() if self._bytes is None else self._bytes + sum(row[6] for row in rows)
+                if self._bytes > self.max_bytes:
+                    self._evict()
+
+    def _transaction(self, work: Any) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            work()
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _total_bytes(self) -> int:
+        return self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM results").fetchone()[0]
+
+    def _evict(self) -> None:
+        """Delete the oldest results until the payloads fill at most 90 % of ``max_bytes`` (caller holds the lock).
+
+        The total is recounted first: other worker processes write to the same file.
+        The 10 % margin means a store at its limit evicts once per many writes, not on every one.
+        """
+        total = self._total_bytes()
+        target = int(self.max_bytes * 0.9)
+        evicted_rows = evicted_bytes = 0
+        while total > target:
+            oldest = self._conn.execute("SELECT rowid, size FROM results ORDER BY created LIMIT 512").fetchall()
+            chosen = []
+            for rowid, size in oldest:
+                if total <= target:
+                    break
+                chosen.append((rowid,))
+                total -= size
+                evicted_bytes += size
+            if not chosen:
+                break
+            self._transaction(lambda chosen=chosen: self._conn.executemany("DELETE FROM results WHERE rowid = ?", chosen))
+            evicted_rows += len(chosen)
+        self._bytes = self._total_bytes()  # another process may have evicted the same rows
+        if evicted_rows:
+            logger.info(
+                "result store over its size limit: oldest results evicted",
+                extra={
+                    "fields": {"event": "store_evict", "rows": evicted_rows, "bytes": evicted_bytes, "max_bytes": self.max_bytes}
+                },
+            )
 
     def _drain(self) -> None:
         while True:

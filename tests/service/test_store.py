@@ -202,3 +202,36 @@ def test_memory_store_is_private_and_empty():
     }  # fmt: skip
     with pytest.raises(ValueError):  # cryptography: "Fernet key must be 32 url-safe base64-encoded bytes"
         ResultStore(":memory:", encryption_key=b"not a key")
+
+
+@pytest.mark.parametrize("write_behind", [False, True], ids=["direct", "write-behind"])
+def test_store_over_its_size_limit_evicts_the_oldest_results(tmp_path, write_behind):
+    path = str(tmp_path / "capped.sqlite3")
+    row_bytes = len(encode_result({"v": np.zeros(1000)}))
+    store = ResultStore(path, write_behind=write_behind, batch_s=0.01, max_bytes=20 * row_bytes)
+    keys = [StoreKey("op", f"k{i:03d}", "numpy", "float64") for i in range(60)]
+    for i, key in enumerate(keys):
+        store.put(key, {"v": np.full(1000, float(i))})
+        if write_behind and i % 10 == 9:
+            store.flush()  # batches of ten, each one transaction
+    store.flush()
+    stats = store.stats()
+    assert stats["payload_bytes"] <= 20 * row_bytes
+    assert stats["rows"] >= 10  # evicted down to 90 % at most, not emptied
+    assert store.get(keys[-1])["v"][0] == 59.0  # the newest stay
+    assert store.get(keys[0]) is None  # the oldest went
+    store.close()
+
+
+def test_store_without_a_limit_keeps_everything(tmp_path):
+    store = ResultStore(str(tmp_path / "unbounded.sqlite3"), max_bytes=0)
+    for i in range(30):
+        store.put(StoreKey("op", str(i), "numpy", "float64"), {"v": np.zeros(1000)})
+    assert store.stats()["rows"] == 30
+    store.close()
+
+
+def test_service_store_limit_comes_from_settings(make_client):
+    client = make_client(store_max_mb=0.5)
+    assert client.app.state.service.store.max_bytes == 512 * 1024
+    assert make_client(store_max_mb=0).app.state.service.store.max_bytes is None
