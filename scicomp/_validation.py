@@ -29,6 +29,7 @@ __all__ = [
     "check_choice",
     "check_callable",
     "check_memory",
+    "itemsize",
     "check_scalar_parameter",
     "is_tensor_parameter",
     "is_tracing",
@@ -165,6 +166,11 @@ def check_callable(name: str, value: Any) -> Callable[..., Any]:
     if not callable(value):
         raise TypeError(f"{name}: must be callable, got {type(value).__name__}")
     return value
+
+
+def itemsize(backend: Backend) -> int:
+    """Bytes per element of the backend's float dtype (TensorFlow dtypes included)."""
+    return int(np.dtype(getattr(backend.float_dtype, "as_numpy_dtype", backend.float_dtype)).itemsize)
 
 
 def check_memory(n_elements: int, itemsize: int, what: str, hint: str = "") -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scicomp
+from scicomp.errors import MemoryLimitError
 from scicomp.optimize import BFGS, LBFGS, GradientDescent, OptimizeResult, get_problem, standard_start
 from scicomp.optimize.problems import ill_conditioned_quadratic
 from tests.conftest import rtol_for, to_np
@@ -324,3 +325,13 @@ def test_random_quadratics_agree_across_backends(n, seed, log_condition):
         else:
             np.testing.assert_allclose(x, reference.x, rtol=1e-10, atol=1e-12)
             assert result.nit == reference.nit
+
+
+def test_bfgs_refuses_a_dense_hessian_over_the_memory_limit(backend_name):
+    f, grad = (lambda x: float(np.sum(to_np(x) ** 2))), (lambda x: 2 * x)
+    with scicomp.config_context(memory_limit_gb=1e-3, backend=backend_name):  # 1 MiB: n = 400 needs 1.2 MiB
+        with pytest.raises(MemoryLimitError, match=r"400 x 400.*LBFGS"):
+            BFGS().minimize(f, np.ones(400), jac=grad)
+        with pytest.raises(MemoryLimitError, match=r"3 x 300 x 300"):
+            BFGS().minimize(lambda x: np.sum(to_np(x) ** 2, axis=1), np.ones((3, 300)), jac=grad)
+        assert LBFGS().minimize(f, np.ones(400), jac=grad).success  # O(n) memory: allowed

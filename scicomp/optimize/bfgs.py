@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validation import check_memory, itemsize
 from ..backends import Backend
 from ._base import QuasiNewton
 
@@ -60,7 +61,9 @@ class BFGS(QuasiNewton):
 
     # -- the model: a kernel (scicomp.kernels.bfgs), per backend ---------------------------
     def _init_state(self, obj: Any, x: Any) -> Any:
-        return obj.backend.kernels.bfgs_model(obj.backend, x.shape[0], x.dtype)
+        n = int(x.shape[0])
+        _check_hessian_memory(obj.backend, 1, n)
+        return obj.backend.kernels.bfgs_model(obj.backend, n, x.dtype)
 
     def _direction(self, state: Any, g: Any) -> tuple[Any, float]:
         return state.direction(g)
@@ -74,7 +77,8 @@ class BFGS(QuasiNewton):
         return state
 
     def _init_state_batched(self, obj: Any, x: Any) -> Any:
-        batch, n = x.shape
+        batch, n = (int(d) for d in x.shape)
+        _check_hessian_memory(obj.backend, batch, n)
         return obj.backend.kernels.bfgs_model_batched(obj.backend, batch, n, x.dtype)
 
     def _direction_batched(self, state: Any, g: Any) -> Any:
@@ -86,3 +90,9 @@ class BFGS(QuasiNewton):
 
     def _take_state_batched(self, state: Any, rows: Any) -> Any:
         return state.take(rows)
+
+
+def _check_hessian_memory(backend: Backend, batch: int, n: int) -> None:
+    """Refuse, before allocating, dense n x n inverse Hessians beyond ``memory_limit_gb``."""
+    what = f"BFGS's inverse Hessian ({batch} x {n} x {n})" if batch > 1 else f"BFGS's inverse Hessian ({n} x {n})"
+    check_memory(batch * n * n, itemsize(backend), what, hint="LBFGS needs O(n) memory for large n")

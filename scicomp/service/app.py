@@ -277,6 +277,9 @@ def _make_handler(state: ServiceState, op: Operation) -> Any:
             return _error(504, f"{op.path}: the computation exceeded the time limit of {settings.time_limit_s:g} s", request, exc)
         except (NpyError, ResultOverflow, ValueError, TypeError, np.linalg.LinAlgError) as exc:
             return _error(422, str(exc)[:2000], request, exc)
+        except MemoryError as exc:  # within the limits, but more than this machine has free now
+            message = f"{op.path}: the server has not enough free memory for this request now; try a smaller one"
+            return _error(503, message, request, exc)
         except ArithmeticError as exc:  # a division by zero or overflow on extreme (but schema-valid) inputs
             return _error(422, f"{op.path}: the inputs are out of the numerically usable range ({exc})", request, exc)
         except Exception as exc:  # never a traceback to the client

@@ -174,6 +174,17 @@ class MinimizeRequest(_Request):
     def _x0(cls, value: Any, info: ValidationInfo) -> np.ndarray:
         return to_array(value, "x0", (1,), _limits(info))
 
+    @model_validator(mode="after")
+    def _dense_hessian(self, info: ValidationInfo) -> MinimizeRequest:
+        # BFGS keeps an n x n matrix: it counts against the element limit like any array.
+        n, limit = self.x0.size, _limits(info).max_array_elements
+        if self.method == "bfgs" and n * n > limit:
+            raise ValueError(
+                f"x0 has {n} elements: BFGS's {n} x {n} inverse Hessian would exceed the limit of {limit} "
+                f"elements per array; use method 'lbfgs' (O(n) memory)"
+            )
+        return self
+
     @field_validator("params", mode="after")
     @classmethod
     def _params(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_memory, check_positive, check_positive_int, resolve_backend
+from .._validation import check_memory, check_positive, check_positive_int, itemsize, resolve_backend
 from ..backends import Backend
 from ..backends.base import seed_sequence
 from ..config import current_config
@@ -23,11 +23,6 @@ __all__ = ["SeededProcess", "itemsize", "time_grid", "check_grid", "refuse_overs
 def make_seed_sequence(seed: Any) -> np.random.SeedSequence:
     """Validate ``seed`` (None: the config's default_random_seed) and return its SeedSequence."""
     return seed_sequence(seed, current_config().default_random_seed)
-
-
-def itemsize(backend: Backend) -> int:
-    """Bytes per element of the backend's float dtype (TensorFlow dtypes included)."""
-    return int(np.dtype(getattr(backend.float_dtype, "as_numpy_dtype", backend.float_dtype)).itemsize)
 
 
 def time_grid(backend: Backend, T: float, n_steps: int) -> Any:

@@ -134,6 +134,25 @@ def test_sizes_over_the_configured_limits_are_422(make_client):
     rejected(client.post(API + "/stochastic/option-price", json=body, headers=H), 422, "n_paths")
 
 
+def test_bfgs_dense_hessian_counts_against_the_element_limit(make_client):
+    client = make_client(max_array_elements=10_000)  # BFGS: n <= 100
+    body = {"objective": "rosenbrock", "x0": [0.5] * 101, "method": "bfgs"}
+    rejected(client.post(API + "/optimize/minimize", json=body, headers=H), 422, "x0", "101 x 101", "lbfgs")
+    assert client.post(API + "/optimize/minimize", json={**body, "method": "lbfgs"}, headers=H).status_code == 200
+    assert client.post(API + "/optimize/minimize", json={**body, "x0": [0.5] * 100}, headers=H).status_code == 200
+
+
+def test_out_of_memory_is_503_not_500(client, monkeypatch):
+    from scicomp.signal import SignalProcessor
+
+    def no_memory(self, *args, **kwargs):
+        raise MemoryError("Unable to allocate 298. GiB")
+
+    monkeypatch.setattr(SignalProcessor, "compute_fft", no_memory)
+    response = client.post(API + "/signal/fft", json={"signal": [1.0, 2.0], "sampling_rate": 1}, headers=H)
+    rejected(response, 503, "memory")
+
+
 def test_default_limits_are_a_million_elements_and_ten_million_path_steps(client):
     body = {"n_paths": 10_000, "n_steps": 1000, "seed": 1}  # 10,010,000 path-steps
     rejected(client.post(API + "/stochastic/brownian", json=body, headers=H), 422, "10000000")
