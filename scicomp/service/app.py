@@ -39,7 +39,7 @@ from .middleware import BodyTooLarge, ServiceMiddleware, error_body
 from .models import DetailedHealthResponse, ErrorResponse, HealthResponse, Limits
 from .npy import NPY_MEDIA_TYPE, NpyError, is_npy, read_npy, wants_npy, write_npy, write_npy_rows
 from .openapi import install_openapi
-from .operations import OPERATIONS, Operation, ResultOverflow, check_finite_result, configure_dask
+from .operations import DEADLINE, OPERATIONS, Operation, ResultOverflow, check_finite_result, configure_dask
 from .settings import ServiceSettings
 from .store import ResultStore, StoreKey, params_hash
 
@@ -84,14 +84,17 @@ class ServiceState:
         One asyncio future, settled from the worker thread or by one timer: this is
         what ``run_in_executor`` under ``asyncio.timeout`` does, without their
         chained futures and context managers, which cost the event loop ~10% of a
-        small request's time. A computation that times out still runs to its end.
+        small request's time. Past the limit the request is answered (504); an
+        iterative computation (a minimisation) stops itself at the same deadline,
+        others run to their end: Python cannot stop a thread.
         """
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        call = run_with_current_config(fn, *args)
+        deadline = time.monotonic() + self.settings.time_limit_s
+        call = run_with_current_config(_with_deadline, deadline, fn, *args)
 
         def work() -> None:  # in a worker thread
-            if future.cancelled():  # the client went away before a thread was free
+            if future.done():  # timed out, or the client went away, before a thread was free
                 return
             try:
                 result, error = call(), None
@@ -123,6 +126,12 @@ class ServiceState:
             pool.shutdown(wait=False, cancel_futures=True)
         if store is not None:
             store.close()
+
+
+def _with_deadline(deadline: float, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` with the request's deadline visible to iterative computations (operations.DEADLINE)."""
+    DEADLINE.set(deadline)  # in the copied context of this call only
+    return fn(*args)
 
 
 def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:

@@ -11,6 +11,7 @@ import secrets
 import time
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +23,44 @@ from ..backends import Backend
 from . import metrics, models
 from .objectives import build_objective
 
-__all__ = ["Operation", "OPERATIONS", "ResultOverflow", "check_finite_result", "configure_dask", "DASK"]
+__all__ = [
+    "Operation",
+    "OPERATIONS",
+    "ResultOverflow",
+    "DeadlineExceeded",
+    "DEADLINE",
+    "check_finite_result",
+    "configure_dask",
+    "DASK",
+]
 
 
 class ResultOverflow(ValueError):
     """The computation produced non-finite values: the inputs are too large in magnitude."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """An iterative computation passed its request's time limit and stopped itself."""
+
+
+# time.monotonic() past which a request's computation should stop: its time limit. Python
+# cannot stop a thread, so iterative work checks this itself; without the check, a request
+# answered 504 would keep its worker thread (an L-BFGS run within the limits can take minutes).
+DEADLINE: ContextVar[float] = ContextVar("scicomp_service_deadline", default=math.inf)
+
+
+def _until_deadline(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` that raises DeadlineExceeded once the request's deadline has passed."""
+    deadline = DEADLINE.get()
+    if deadline == math.inf:
+        return fn
+
+    def checked(*args: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise DeadlineExceeded("the computation passed the request's time limit")
+        return fn(*args)
+
+    return checked
 
 
 @dataclass(frozen=True)
@@ -128,6 +162,7 @@ def _minimize(req: models.MinimizeRequest, b: Backend) -> dict[str, Any]:
     from ..optimize import BFGS, LBFGS
 
     f, grad = build_objective(b, req.objective, req.params, int(req.x0.size))
+    f, grad = _until_deadline(f), _until_deadline(grad)
     minimizer = (BFGS if req.method == "bfgs" else LBFGS)(max_iterations=req.max_iterations, tolerance=req.tolerance)
     result = minimizer.minimize(f, req.x0, jac=grad, backend=b)
     metrics.OPTIMIZATION_ITERATIONS.labels(req.method).observe(int(result.nit))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -243,3 +244,32 @@ def test_time_limit_gives_504(make_client, blocked_fft):
     response = client.post(API + "/signal/fft", json={"signal": [1.0, 2.0], "sampling_rate": 1}, headers=H)
     rejected(response, 504, "time limit")
     assert started.is_set()
+
+
+def test_a_minimisation_past_the_time_limit_stops_and_frees_its_thread(make_client, monkeypatch):
+    from scicomp.service import operations
+
+    real = operations.build_objective
+    calls = []
+
+    def slow_objective(*args):
+        f, grad = real(*args)
+
+        def slow_f(x, *a):
+            calls.append(1)
+            time.sleep(0.02)
+            return f(x, *a)
+
+        return slow_f, grad
+
+    monkeypatch.setattr(operations, "build_objective", slow_objective)
+    client = make_client(time_limit_s=0.3)
+    body = {"objective": "rosenbrock", "x0": [-1.2, 1.0] * 50, "method": "lbfgs", "max_iterations": 100000}
+    rejected(client.post(API + "/optimize/minimize", json=body, headers=H), 504, "time limit")
+    deadline = time.monotonic() + 5  # unchecked, ~100 000 iterations at 20 ms would hold the thread for a long time
+    while "scicomp_active_computations 0.0" not in client.get("/metrics").text:
+        assert time.monotonic() < deadline, "the computation kept running after its 504"
+        time.sleep(0.05)
+    count = len(calls)
+    time.sleep(0.2)
+    assert len(calls) == count  # stopped, not merely between evaluations
