@@ -224,21 +224,20 @@ async def _log_computation(op: Operation, req: Any, meta: dict[str, Any], reques
 
     A coroutine, so Starlette runs it on the event loop rather than in a thread.
     """
-    if logger.isEnabledFor(20):
-        fields = {
-            "event": "computation",
-            "operation": op.name,
-            "duration_ms": meta["duration_ms"],
-            "params": summarize({n: getattr(req, n) for n in type(req).model_fields}),
-            "backend": meta["backend"],
-            "cached": meta["cached"],
-            "success": True,
-            "request_id": request_id,
-        }
-        logger.info("computation", extra={"fields": fields})
+    fields = {
+        "event": "computation",
+        "operation": op.name,
+        "duration_ms": meta["duration_ms"],
+        "params": summarize({n: getattr(req, n) for n in type(req).model_fields}),
+        "backend": meta["backend"],
+        "cached": meta["cached"],
+        "success": True,
+        "request_id": request_id,
+    }
+    logger.info("computation", extra={"fields": fields})
 
 
-def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any], background: BackgroundTask) -> Response:
+def _npy_response(op: Operation, result: dict[str, Any], meta: dict[str, Any], background: BackgroundTask | None) -> Response:
     scalars = {k: v for k, v in result.items() if k not in op.npy_rows}
     headers = {
         "x-scicomp-status": "success",
@@ -298,7 +297,8 @@ def _make_handler(state: ServiceState, op: Operation) -> Any:
         meta = {"backend": state.backend.name, "duration_ms": duration_ms, "cached": cached}
         # The computation's log line is written after the response has gone out, while the
         # client reads it, instead of in front of it.
-        log = BackgroundTask(_log_computation, op, req, meta, request.scope["state"].get("request_id"))
+        request_id = request.scope["state"].get("request_id")
+        log = BackgroundTask(_log_computation, op, req, meta, request_id) if logger.isEnabledFor(20) else None
         if op.npy_rows and wants_npy(request.headers.get("accept")):
             return _npy_response(op, result, meta, log)
         return _json_response({"status": "success", **result, **meta}, background=log)
